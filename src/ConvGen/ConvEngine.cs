@@ -1,0 +1,252 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace ConvGen;
+
+/// <summary>
+/// Runs a grouped convolution with a set of tile kernels: for each batch item, group and band of output rows it
+/// copies the group's input into the phase-split padded layout (so that every tap is a constant offset and the
+/// tiles need no edge branches), runs each output-channel block's tiles into a scratch, and stores the scratch
+/// with bias, residual, activation and channel shuffle. Generated and generic kernels share it; only their tiles differ.
+/// </summary>
+public static unsafe class ConvEngine
+{
+    /// <summary>Floats of packed input a band aims at (keeps a band's input and scratch in L2).</summary>
+    private const int BandBudgetFloats = 48 * 1024;
+
+    /// <summary>Whether the Vector256 + FMA tiles run on this machine; if not, every kernel uses scalar tiles.</summary>
+    public static bool IsAccelerated { get; } = Vector256.IsHardwareAccelerated && Fma.IsSupported;
+
+    /// <summary>Checks a forward call's arguments; throws before anything is written.</summary>
+    public static void CheckArguments(ConvSpec spec, ReadOnlySpan<float> input, ReadOnlySpan<float> residual,
+        bool hasResidual, ReadOnlySpan<float> output, int height, int width, int batch)
+    {
+        spec.CheckForward(input.Length, output.Length, height, width, batch, hasResidual ? residual.Length : -1);
+        if (input.Overlaps(output))
+            throw new ArgumentException("output must not overlap input: the kernel reads input while it writes output.", "output");
+        if (hasResidual && residual.Overlaps(output, out int offset) && !(offset == 0 && residual.Length == output.Length))
+            throw new ArgumentException("residual must be the output span itself or not overlap it at all.", "residual");
+    }
+
+    /// <summary>Checks arguments, then runs the layer with the tile kernels <typeparamref name="TTiles"/>.</summary>
+    public static void Forward<TTiles>(TilePlan plan, float[] packedWeights, float[]? bias, ReadOnlySpan<float> input,
+        ReadOnlySpan<float> residual, bool hasResidual, Span<float> output, int height, int width, int batch)
+        where TTiles : ITileKernels
+    {
+        CheckArguments(plan.Spec, input, residual, hasResidual, output, height, width, batch);
+        if (batch == 0) return;
+        if (IsAccelerated) Run<TTiles>(plan, packedWeights, bias, input, residual, hasResidual, output, height, width, batch);
+        else Run<ScalarTiles>(plan, packedWeights, bias, input, residual, hasResidual, output, height, width, batch);
+    }
+
+    private static void Run<TTiles>(TilePlan plan, float[] packedWeights, float[]? bias, ReadOnlySpan<float> input,
+        ReadOnlySpan<float> residual, bool hasResidual, Span<float> output, int height, int width, int batch)
+        where TTiles : ITileKernels
+    {
+        var geometry = new Geometry(plan, height, width);
+        Span<nint> taps = plan.Spec.Taps <= 64 ? stackalloc nint[plan.Spec.Taps] : new nint[plan.Spec.Taps];
+        geometry.FillTapOffsets(taps);
+        fixed (float* x = input, r = residual, y = output, w = packedWeights, b = bias)
+        {
+            var call = new Call(plan, geometry, x, hasResidual ? r : null, y, w, b, batch);
+            int items = call.Items;
+            for (int item = 0; item < items; item++) RunItem<TTiles>(in call, item, taps);
+        }
+    }
+
+    /// <summary>The arguments of one forward call, as pointers to pinned memory.</summary>
+    private readonly struct Call(TilePlan plan, Geometry geometry, float* input, float* residual, float* output,
+        float* weights, float* bias, int batch)
+    {
+        public readonly TilePlan Plan = plan;
+        public readonly Geometry Geometry = geometry;
+        public readonly float* Input = input, Residual = residual, Output = output, Weights = weights, Bias = bias;
+        public readonly int Batch = batch;
+        public int Items => Batch * Plan.Spec.Groups * Geometry.Bands;
+    }
+
+    /// <summary>Sizes of the phase-split layout for one call.</summary>
+    private readonly struct Geometry
+    {
+        public readonly int Height, Width, OutHeight, OutWidth, Stride, Padding, Phases, RowReach, ColReach;
+        public readonly int RowPitch, BandRows, Bands, PhasePitch, ChannelPitch, OutputPitch, InputScratch, OutputScratch;
+        private readonly int _k, _dilation;
+
+        public Geometry(TilePlan plan, int height, int width)
+        {
+            ConvSpec s = plan.Spec;
+            Height = height; Width = width;
+            OutHeight = s.OutputHeight(height); OutWidth = s.OutputWidth(width);
+            Stride = s.Stride; Padding = s.Padding; Phases = s.Stride * s.Stride;
+            _k = s.K; _dilation = s.Dilation;
+            RowReach = ColReach = ConvRules.Reach(s.K, s.Stride, s.Dilation);
+            RowPitch = (width + 2 * s.Padding + s.Stride - 1) / s.Stride;
+            long perRow = (long)s.CinPerGroup * Phases * RowPitch;
+            BandRows = (int)Math.Clamp(BandBudgetFloats / perRow - RowReach, 1, OutHeight);
+            Bands = (OutHeight + BandRows - 1) / BandRows;
+            PhasePitch = (BandRows + RowReach) * RowPitch;
+            ChannelPitch = Phases * PhasePitch;
+            int positions = BandRows * RowPitch, pitch = 0;
+            foreach (TileBlock block in plan.Blocks)
+                pitch = Math.Max(pitch, (positions + block.TileWidth - 1) / block.TileWidth * block.TileWidth);
+            OutputPitch = pitch;
+            // Tiles past the last position read at most one tile and the column reach beyond the last channel.
+            InputScratch = s.CinPerGroup * ChannelPitch + ColReach + plan.MaxTileWidth + 8;
+            OutputScratch = plan.MaxPackedChannels * OutputPitch;
+        }
+
+        public void FillTapOffsets(Span<nint> offsets)
+        {
+            for (int kh = 0; kh < _k; kh++)
+            for (int kw = 0; kw < _k; kw++)
+            {
+                ConvRules.Tap(kh, kw, Stride, _dilation, out int phase, out int row, out int col);
+                offsets[kh * _k + kw] = (nint)phase * PhasePitch + (nint)row * RowPitch + col;
+            }
+        }
+    }
+
+    private static void RunItem<TTiles>(in Call call, int item, ReadOnlySpan<nint> taps) where TTiles : ITileKernels
+    {
+        ref readonly Geometry geo = ref call.Geometry;
+        ConvSpec spec = call.Plan.Spec;
+        int band = item % geo.Bands, g = item / geo.Bands % spec.Groups, n = item / geo.Bands / spec.Groups;
+        int oh0 = band * geo.BandRows, rows = Math.Min(geo.BandRows, geo.OutHeight - oh0);
+        Scratch.Get(geo.InputScratch, geo.OutputScratch, out float* x, out float* y);
+        PackBand(in call, n, g, oh0, rows, x);
+        int positions = rows * geo.RowPitch;
+        ReadOnlySpan<TileBlock> blocks = call.Plan.Blocks;
+        for (int b = 0; b < blocks.Length; b++)
+        {
+            TileBlock block = blocks[b];
+            var args = new TileArgs
+            {
+                RowPitch = geo.RowPitch, PhasePitch = geo.PhasePitch, ChannelPitch = geo.ChannelPitch,
+                OutputPitch = geo.OutputPitch, Tiles = (positions + block.TileWidth - 1) / block.TileWidth,
+                Block = block, InputChannels = spec.CinPerGroup, TapOffsets = taps,
+            };
+            args.Input = ref *x;
+            args.Weights = ref call.Weights[call.Plan.WeightOffset(g, b)];
+            args.Output = ref *y;
+            TTiles.Run(b, ref args);
+            StoreBlock(in call, n, g, block, oh0, rows, y);
+        }
+    }
+
+    /// <summary>Copies output rows [oh0, oh0 + rows) of group g's input into the phase-split padded layout.</summary>
+    private static void PackBand(in Call call, int n, int g, int oh0, int rows, float* x)
+    {
+        ref readonly Geometry geo = ref call.Geometry;
+        ConvSpec spec = call.Plan.Spec;
+        int s = geo.Stride, p = geo.Padding, wq = geo.RowPitch, inRows = rows + geo.RowReach;
+        for (int ci = 0; ci < spec.CinPerGroup; ci++)
+        {
+            float* channel = call.Input + (long)(n * spec.Cin + g * spec.CinPerGroup + ci) * geo.Height * geo.Width;
+            for (int rp = 0; rp < s; rp++)
+            for (int cp = 0; cp < s; cp++)
+            {
+                float* plane = x + (long)ci * geo.ChannelPitch + (long)(rp * s + cp) * geo.PhasePitch;
+                // Phase columns c' hold padded column c'·s + cp, i.e. input column c'·s + cp - p.
+                int first = Math.Max(0, (p - cp + s - 1) / s);
+                int last = Math.Min(wq - 1, (geo.Width - 1 + p - cp) >= 0 ? (geo.Width - 1 + p - cp) / s : -1);
+                for (int lr = 0; lr < inRows; lr++)
+                {
+                    float* dst = plane + (long)lr * wq;
+                    int iy = (oh0 + lr) * s + rp - p;
+                    if (iy < 0 || iy >= geo.Height || last < first)
+                    {
+                        new Span<float>(dst, wq).Clear();
+                        continue;
+                    }
+                    new Span<float>(dst, first).Clear();
+                    new Span<float>(dst + last + 1, wq - last - 1).Clear();
+                    float* src = channel + (long)iy * geo.Width + (first * s + cp - p);
+                    CopyStrided(src, dst + first, last - first + 1, s);
+                }
+            }
+        }
+    }
+
+    /// <summary>dst[i] = src[i·stride] for i &lt; count.</summary>
+    private static void CopyStrided(float* src, float* dst, int count, int stride)
+    {
+        if (stride == 1)
+        {
+            new ReadOnlySpan<float>(src, count).CopyTo(new Span<float>(dst, count));
+            return;
+        }
+        int i = 0;
+        if (stride == 2 && Avx2.IsSupported)
+        {
+            // Two loads of 8 give 8 even-indexed floats: pick lanes 0,2 of each 128-bit half, then order the halves.
+            for (; i + 8 <= count && 2 * i + 16 <= 2 * count - 1; i += 8)
+            {
+                Vector256<float> a = Avx.LoadVector256(src + 2 * i), b = Avx.LoadVector256(src + 2 * i + 8);
+                Vector256<float> even = Avx.Shuffle(a, b, 0b10_00_10_00);
+                Avx.Store(dst + i, Avx2.Permute4x64(even.AsDouble(), 0b11_01_10_00).AsSingle());
+            }
+        }
+        for (; i < count; i++) dst[i] = src[(long)i * stride];
+    }
+
+    /// <summary>Stores one block's scratch rows to the output with bias, residual, activation and shuffle.</summary>
+    private static void StoreBlock(in Call call, int n, int g, TileBlock block, int oh0, int rows, float* y)
+    {
+        ref readonly Geometry geo = ref call.Geometry;
+        ConvSpec spec = call.Plan.Spec;
+        int ow = geo.OutWidth;
+        for (int c = 0; c < block.Channels; c++)
+        {
+            int i = block.FirstChannel + c, oc = g * spec.CoutPerGroup + i;
+            int position = spec.ShuffleOutput ? i * spec.Groups + g : oc;
+            float bias = call.Bias != null ? call.Bias[oc] : 0f;
+            long at = ((long)(n * spec.Cout + position) * geo.OutHeight + oh0) * ow;
+            for (int r = 0; r < rows; r++, at += ow)
+                StoreRow(y + (long)c * geo.OutputPitch + (long)r * geo.RowPitch, call.Output + at,
+                    call.Residual != null ? call.Residual + at : null, ow, bias, spec.Activation);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(float* src, float* dst, float* residual, int count, float bias, ConvActivation activation)
+    {
+        int x = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> b = Vector256.Create(bias), zero = Vector256<float>.Zero, six = Vector256.Create(6f);
+            for (; x + 8 <= count; x += 8)
+            {
+                Vector256<float> v = Vector256.Load(src + x) + b;
+                if (residual != null) v += Vector256.Load(residual + x);
+                if (activation != ConvActivation.None) v = Vector256.Max(v, zero);
+                if (activation == ConvActivation.Relu6) v = Vector256.Min(v, six);
+                v.Store(dst + x);
+            }
+        }
+        for (; x < count; x++)
+        {
+            float v = src[x] + bias;
+            if (residual != null) v += residual[x];
+            if (activation != ConvActivation.None) v = MathF.Max(v, 0);
+            if (activation == ConvActivation.Relu6) v = MathF.Min(v, 6);
+            dst[x] = v;
+        }
+    }
+
+    /// <summary>Per-thread pinned scratch for the packed input band and the tile outputs.</summary>
+    private static class Scratch
+    {
+        [ThreadStatic] private static float[]? s_input;
+        [ThreadStatic] private static float[]? s_output;
+
+        public static void Get(int inputLength, int outputLength, out float* input, out float* output)
+        {
+            if (s_input == null || s_input.Length < inputLength) s_input = GC.AllocateArray<float>(inputLength, pinned: true);
+            if (s_output == null || s_output.Length < outputLength) s_output = GC.AllocateArray<float>(outputLength, pinned: true);
+            input = (float*)Unsafe.AsPointer(ref s_input[0]);
+            output = (float*)Unsafe.AsPointer(ref s_output[0]);
+        }
+    }
+}

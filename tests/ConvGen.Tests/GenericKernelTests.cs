@@ -1,0 +1,25 @@
+using ConvGen;
+using Xunit;
+
+namespace ConvGen.Tests;
+
+public class GenericKernelTests
+{
+    public static TheoryData<ConvSpec> Layers() =>
+    [
+        new ConvSpec(Cin: 16, Cout: 16, K: 3, Groups: 2, Padding: 1),
+        new ConvSpec(Cin: 8, Cout: 8, K: 3, Groups: 8, Padding: 1, Bias: true, Activation: ConvActivation.Relu6),
+        new ConvSpec(Cin: 6, Cout: 12, K: 3, Groups: 6, Stride: 2, Padding: 1),
+        new ConvSpec(Cin: 12, Cout: 9, K: 1, Groups: 3, Bias: true, Activation: ConvActivation.Relu, ShuffleOutput: true),
+        new ConvSpec(Cin: 4, Cout: 20, K: 5, Groups: 2, Padding: 3, Dilation: 2),
+        new ConvSpec(Cin: 3, Cout: 5, K: 7, Stride: 2, Padding: 2),
+    ];
+
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void GenericMatchesReference(ConvSpec spec)
+    {
+        HarnessReport report = ConvHarness.Check(spec, (w, b) => new GenericConv(spec, w, b));
+        Assert.True(report.Passed, report.ToString());
+    }
+}
