@@ -35,11 +35,19 @@ internal static class TilePlanner
     public const int MaxVectors = 8;
     public const int FmaBudget = 1024;
     public const int BlockChannels = 8;
+    /// <summary>Output channels per group, bounded so that the generated block list stays short (2,048 lines).</summary>
+    public const int MaxChannelsPerGroup = 16384;
 
     /// <summary>The plan, or null with the reason when one input channel's taps cannot fit the budget.</summary>
     public static KernelPlan? Plan(LayerSpec spec, out string? tooLarge)
     {
         tooLarge = null;
+        if (spec.CoutPerGroup > MaxChannelsPerGroup)
+        {
+            tooLarge = $"Cout/Groups = {spec.CoutPerGroup} output channels per group would need {(spec.CoutPerGroup + BlockChannels - 1) / BlockChannels} " +
+                $"blocks of {BlockChannels}, each a line of the generated plan; at most {MaxChannelsPerGroup} output channels per group are supported";
+            return null;
+        }
         var blocks = new List<PlannedBlock>();
         var methods = new List<TileMethod>();
         int coutG = spec.CoutPerGroup;
@@ -71,7 +79,7 @@ internal static class TilePlanner
             return null;
         }
         int chunk = 1;
-        for (int d = cinG; d >= 1; d--)
+        for (int d = System.Math.Min(cinG, FmaBudget); d >= 1; d--)
             if (cinG % d == 0 && (long)d * taps * channels * vectors <= FmaBudget) { chunk = d; break; }
         return new TileMethod(channels, vectors, chunk, cinG / chunk, holdWeights);
     }

@@ -52,11 +52,21 @@ internal static class ConvRules
             message = $"Cout = {cout} is not divisible by Groups = {groups}";
             return ShapeProblem.NotDivisibleByGroups;
         }
-        long weights = (long)cout * (cin / groups) * k * k;
-        if (weights > MaxLength || cin > MaxLength || cout > MaxLength)
+        // Each factor is below 2^31, so each pair's product fits a long; the product of all four need not.
+        long perTap = (long)cout * (cin / groups), taps = (long)k * k;
+        if (cin > MaxLength || cout > MaxLength || perTap > MaxLength || taps > MaxLength || perTap * taps > MaxLength)
         {
             property = "K";
-            message = $"the weights, Cout·(Cin/Groups)·K·K = {weights} floats, or a channel count exceed the largest array ({MaxLength})";
+            message = $"the weights, Cout·(Cin/Groups)·K·K = {cout}·{cin / groups}·{k}·{k} floats, " +
+                $"or a channel count exceed the largest array ({MaxLength})";
+            return ShapeProblem.TooLarge;
+        }
+        // The dilated kernel spans (K-1)·Dilation + 1 input positions; tap offsets are ints and a padded row an array.
+        long extent = (long)(k - 1) * dilation + 1;
+        if (extent > MaxLength)
+        {
+            property = "Dilation";
+            message = $"the dilated kernel, (K-1)·Dilation + 1 = {extent} positions, exceeds the largest array ({MaxLength})";
             return ShapeProblem.TooLarge;
         }
         if (shuffleOutput && groups == 1)
