@@ -5,33 +5,33 @@ using ConvGen;
 namespace ConvGen.JitProbe
 {
     [GroupedConv(Cin = 256, Cout = 256, K = 3, Groups = 32, Padding = 1)]
-    public partial class Seed { }
+    internal sealed partial class Seed { }
 
     [GroupedConv(Cin = 32, Cout = 32, K = 3, Groups = 32, Padding = 1, Bias = true, Activation = ConvActivation.Relu6)]
-    public partial class Depthwise3 { }
+    internal sealed partial class Depthwise3 { }
 
     [GroupedConv(Cin = 240, Cout = 240, K = 1, Groups = 3)]
-    public partial class Pointwise240G3 { }
+    internal sealed partial class Pointwise240G3 { }
 
     [GroupedConv(Cin = 512, Cout = 512, K = 1)]
-    public partial class Pointwise512 { }
+    internal sealed partial class Pointwise512 { }
 
     [GroupedConv(Cin = 64, Cout = 64, K = 3, Groups = 4, Stride = 2, Padding = 1, Dilation = 2, ShuffleOutput = true)]
-    public partial class Stride2Dilation2Shuffled { }
+    internal sealed partial class Stride2Dilation2Shuffled { }
 
     [GroupedConv(Cin = 16, Cout = 16, K = 11, Padding = 5)]
-    public partial class Dense11 { }
+    internal sealed partial class Dense11 { }
 
     [GroupedConv(Cin = 8, Cout = 8, K = 11, Groups = 8, Padding = 5)]
-    public partial class Depthwise11 { }
+    internal sealed partial class Depthwise11 { }
 
     [GroupedConv(Cin = 4, Cout = 4, K = 32, Groups = 4, Padding = 16)]
-    public partial class Depthwise32 { }
+    internal sealed partial class Depthwise32 { }
 
     [GroupedConv(Cin = 3, Cout = 64, K = 7, Stride = 2, Padding = 3)]
-    public partial class Stem7 { }
+    internal sealed partial class Stem7 { }
 
     // Too large to run here (2 GB of weights); its tile methods are only compiled, with PrepareMethod.
     [GroupedConv(Cin = 2048, Cout = 2048, K = 11)]
-    public partial class Huge2048K11 { }
+    internal sealed partial class Huge2048K11 { }
 }

@@ -7,7 +7,7 @@ using ConvGen.JitProbe;
 // Runs each layer's Forward once on a small input, then makes sure every generated tile method is compiled
 // (PrepareMethod), so that a JIT summary (DOTNET_JitStdOutFile + DOTNET_JitDisasmSummary=1) lists them all.
 // Prints one line per layer and the number of tile methods; exit code 0 on success.
-(Type Type, ConvSpec Spec, Func<float[], float[], IConvKernel>? Create)[] layers =
+(Type Type, ConvSpec Spec, Func<float[], float[], IConvKernel> Create)[] layers =
 [
     (typeof(Seed), Seed.Spec, (w, b) => new Seed(w, b)),
     (typeof(Depthwise3), Depthwise3.Spec, (w, b) => new Depthwise3(w, b)),
@@ -18,13 +18,14 @@ using ConvGen.JitProbe;
     (typeof(Depthwise11), Depthwise11.Spec, (w, b) => new Depthwise11(w, b)),
     (typeof(Depthwise32), Depthwise32.Spec, (w, b) => new Depthwise32(w, b)),
     (typeof(Stem7), Stem7.Spec, (w, b) => new Stem7(w, b)),
-    (typeof(Huge2048K11), Huge2048K11.Spec, null),
+    (typeof(Huge2048K11), Huge2048K11.Spec, (w, b) => new Huge2048K11(w, b)),
 ];
 
 int tileMethods = 0;
-foreach ((Type type, ConvSpec spec, Func<float[], float[], IConvKernel>? create) in layers)
+foreach ((Type type, ConvSpec spec, Func<float[], float[], IConvKernel> create) in layers)
 {
-    if (create != null)
+    // Layers with more than 16M weights are only compiled: Huge2048K11 would need 2 GB of them.
+    if (spec.WeightLength <= 1 << 24)
     {
         IConvKernel kernel = create(new float[spec.WeightLength], new float[spec.BiasLength]);
         int size = Math.Max(spec.MinInputSize, 19);
