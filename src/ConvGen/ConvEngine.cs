@@ -30,29 +30,116 @@ public static unsafe class ConvEngine
             throw new ArgumentException("residual must be the output span itself or not overlap it at all.", "residual");
     }
 
-    /// <summary>Checks arguments, then runs the layer with the tile kernels <typeparamref name="TTiles"/>.</summary>
+    /// <summary>
+    /// Checks arguments, then runs the layer with the tile kernels <typeparamref name="TTiles"/> on up to
+    /// <paramref name="maxDegreeOfParallelism"/> threads (1: the calling thread only; -1: all cores). Every output
+    /// element is computed by one thread in one fixed order, so results are bit-identical for any degree.
+    /// </summary>
     public static void Forward<TTiles>(TilePlan plan, float[] packedWeights, float[]? bias, ReadOnlySpan<float> input,
-        ReadOnlySpan<float> residual, bool hasResidual, Span<float> output, int height, int width, int batch)
+        ReadOnlySpan<float> residual, bool hasResidual, Span<float> output, int height, int width, int batch,
+        int maxDegreeOfParallelism = 1)
         where TTiles : ITileKernels
     {
         CheckArguments(plan.Spec, input, residual, hasResidual, output, height, width, batch);
+        CheckDegreeOfParallelism(maxDegreeOfParallelism);
         if (batch == 0) return;
-        if (IsAccelerated) Run<TTiles>(plan, packedWeights, bias, input, residual, hasResidual, output, height, width, batch);
-        else Run<ScalarTiles>(plan, packedWeights, bias, input, residual, hasResidual, output, height, width, batch);
+        if (IsAccelerated) Run<TTiles>(plan, packedWeights, bias, input, residual, hasResidual, output, height, width, batch, maxDegreeOfParallelism);
+        else Run<ScalarTiles>(plan, packedWeights, bias, input, residual, hasResidual, output, height, width, batch, maxDegreeOfParallelism);
     }
 
+    /// <summary>Throws unless the value means what ParallelOptions.MaxDegreeOfParallelism means: -1 or 1 and more.</summary>
+    public static void CheckDegreeOfParallelism(int maxDegreeOfParallelism)
+    {
+        if (maxDegreeOfParallelism == 0 || maxDegreeOfParallelism < -1)
+            throw new ArgumentOutOfRangeException(nameof(maxDegreeOfParallelism), maxDegreeOfParallelism,
+                "MaxDegreeOfParallelism must be -1 (all cores) or 1 or more.");
+    }
+
+    /// <summary>Below this many FLOPs a call runs on one thread: waking helpers costs more than they save.</summary>
+    internal const double ParallelMinFlops = 4e6;
+
     private static void Run<TTiles>(TilePlan plan, float[] packedWeights, float[]? bias, ReadOnlySpan<float> input,
-        ReadOnlySpan<float> residual, bool hasResidual, Span<float> output, int height, int width, int batch)
+        ReadOnlySpan<float> residual, bool hasResidual, Span<float> output, int height, int width, int batch,
+        int maxDegreeOfParallelism)
         where TTiles : ITileKernels
     {
-        var geometry = new Geometry(plan, height, width);
-        Span<nint> taps = plan.Spec.Taps <= 64 ? stackalloc nint[plan.Spec.Taps] : new nint[plan.Spec.Taps];
-        geometry.FillTapOffsets(taps);
+        int threads = maxDegreeOfParallelism == -1 ? Environment.ProcessorCount : Math.Min(maxDegreeOfParallelism, Environment.ProcessorCount);
+        if (plan.Spec.Flops(height, width, batch) < ParallelMinFlops) threads = 1;
+        // With several threads, cut rows into enough bands that every thread gets work (4 items each).
+        var geometry = new Geometry(plan, height, width, threads == 1 ? 1 : 4 * threads / Math.Max(1, batch * plan.Spec.Groups));
         fixed (float* x = input, r = residual, y = output, w = packedWeights, b = bias)
         {
             var call = new Call(plan, geometry, x, hasResidual ? r : null, y, w, b, batch);
+            if (threads > 1 && call.Items > 1)
+            {
+                ParallelRun.Run(in call, &RunItem<TTiles>, Math.Min(threads, call.Items));
+                return;
+            }
+            Span<nint> taps = plan.Spec.Taps <= 64 ? stackalloc nint[plan.Spec.Taps] : new nint[plan.Spec.Taps];
+            geometry.FillTapOffsets(taps);
             int items = call.Items;
             for (int item = 0; item < items; item++) RunItem<TTiles>(in call, item, taps);
+        }
+    }
+
+    /// <summary>
+    /// Runs a call's items on the calling thread and up to <c>threads - 1</c> thread-pool helpers, without
+    /// allocating (one instance per calling thread, reused) and without depending on the helpers: items are claimed
+    /// one at a time, the caller claims too, and helpers that have not started when the items run out are revoked,
+    /// so a starved thread pool only makes the call single-threaded, never stuck.
+    /// </summary>
+    private sealed class ParallelRun : System.Threading.IThreadPoolWorkItem
+    {
+        [ThreadStatic] private static ParallelRun? t_run;
+        private const int RunningUnit = 1 << 16;
+
+        private Call _call;
+        private delegate*<in Call, int, ReadOnlySpan<nint>, void> _body;
+        private nint[] _taps = [];
+        private int _next;
+        private int _state; // low 16 bits: helper tickets left; high bits: helpers running
+        private readonly System.Threading.ManualResetEventSlim _idle = new(false);
+
+        public static void Run(in Call call, delegate*<in Call, int, ReadOnlySpan<nint>, void> body, int threads)
+        {
+            ParallelRun run = t_run ??= new ParallelRun();
+            run._call = call;
+            run._body = body;
+            if (run._taps.Length != call.Plan.Spec.Taps) run._taps = new nint[call.Plan.Spec.Taps];
+            call.Geometry.FillTapOffsets(run._taps);
+            run._next = 0;
+            run._idle.Reset();
+            int helpers = Math.Min(threads - 1, RunningUnit - 1);
+            System.Threading.Interlocked.Exchange(ref run._state, helpers); // publishes everything above
+            for (int i = 0; i < helpers; i++) System.Threading.ThreadPool.UnsafeQueueUserWorkItem(run, preferLocal: false);
+            run.Work();
+            // Revoke the tickets of helpers that have not started, then wait for those that did.
+            int state = run._state, seen;
+            while ((seen = System.Threading.Interlocked.CompareExchange(ref run._state, state & ~(RunningUnit - 1), state)) != state) state = seen;
+            if ((state & ~(RunningUnit - 1)) != 0) run._idle.Wait();
+            run._call = default;
+        }
+
+        public void Execute()
+        {
+            // Take a ticket, if any is left (a helper queued for an earlier call finds none, or helps this one).
+            int state = _state, seen;
+            while (true)
+            {
+                if ((state & (RunningUnit - 1)) == 0) return;
+                seen = System.Threading.Interlocked.CompareExchange(ref _state, state - 1 + RunningUnit, state);
+                if (seen == state) break;
+                state = seen;
+            }
+            Work();
+            int after = System.Threading.Interlocked.Add(ref _state, -RunningUnit);
+            if (after == 0) _idle.Set();
+        }
+
+        private void Work()
+        {
+            int items = _call.Items, item;
+            while ((item = System.Threading.Interlocked.Increment(ref _next) - 1) < items) _body(in _call, item, _taps);
         }
     }
 
@@ -74,7 +161,7 @@ public static unsafe class ConvEngine
         public readonly int RowPitch, BandRows, Bands, PhasePitch, ChannelPitch, OutputPitch, InputScratch, OutputScratch, StepPositions;
         private readonly int _k, _dilation;
 
-        public Geometry(TilePlan plan, int height, int width)
+        public Geometry(TilePlan plan, int height, int width, int minBands)
         {
             ConvSpec s = plan.Spec;
             Height = height; Width = width;
@@ -85,6 +172,7 @@ public static unsafe class ConvEngine
             RowPitch = (width + 2 * s.Padding + s.Stride - 1) / s.Stride;
             long perRow = ((long)s.CinPerGroup * Phases + s.CoutPerGroup) * RowPitch;
             BandRows = (int)Math.Clamp(BandBudgetFloats / perRow - RowReach, 1, OutHeight);
+            if (minBands > 1) BandRows = Math.Max(1, Math.Min(BandRows, OutHeight / minBands));
             Bands = (OutHeight + BandRows - 1) / BandRows;
             PhasePitch = (BandRows + RowReach) * RowPitch;
             ChannelPitch = Phases * PhasePitch;
