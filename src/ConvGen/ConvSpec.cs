@@ -113,6 +113,13 @@ public readonly record struct ConvSpec
                 $"residual must have the output's shape, {outLength} floats, but holds {residualLength}.", "residual");
     }
 
+    /// <summary>Throws if <paramref name="spec"/> is <c>default</c> rather than made by the constructor.</summary>
+    internal static void ThrowIfDefault(ConvSpec spec, string parameter)
+    {
+        if (spec.Cin == 0)
+            throw new ArgumentException("The ConvSpec is default-initialised; create it with its constructor.", parameter);
+    }
+
     /// <summary>Checks constructor arguments: OIHW weights of <see cref="WeightLength"/> and a bias iff <see cref="Bias"/>.</summary>
     public void CheckParameters(int weightsLength, int biasLength)
     {

@@ -14,6 +14,7 @@ public sealed class ReferenceConv : IConvKernel
     /// <summary>Creates the reference kernel over OIHW weights <c>[Cout, Cin/Groups, K, K]</c>.</summary>
     public ReferenceConv(ConvSpec spec, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias = default)
     {
+        ConvSpec.ThrowIfDefault(spec, nameof(spec));
         spec.CheckParameters(weights.Length, bias.Length);
         Spec = spec;
         _weights = weights.ToArray();
