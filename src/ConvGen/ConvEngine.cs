@@ -35,6 +35,16 @@ public static unsafe class ConvEngine
         ReadOnlySpan<float> residual, bool hasResidual, Span<float> output, int height, int width, int batch)
         where TTiles : ITileKernels
     {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(packedWeights);
+        // The tiles read the weights and bias through pointers: their lengths are checked like the spans'.
+        if (packedWeights.Length != plan.Spec.Groups * plan.GroupWeightLength)
+            throw new ArgumentException(
+                $"packedWeights must hold Groups·GroupWeightLength = {plan.Spec.Groups * plan.GroupWeightLength} floats (the plan's packing), but holds {packedWeights.Length}.",
+                nameof(packedWeights));
+        if ((bias?.Length ?? 0) != plan.Spec.BiasLength)
+            throw new ArgumentException(
+                $"bias must hold {plan.Spec.BiasLength} floats (Bias = {plan.Spec.Bias}), but holds {bias?.Length ?? 0}.", nameof(bias));
         CheckArguments(plan.Spec, input, residual, hasResidual, output, height, width, batch);
         if (batch == 0) return;
         if (IsAccelerated) Run<TTiles>(plan, packedWeights, bias, input, residual, hasResidual, output, height, width, batch);
@@ -81,10 +91,21 @@ public static unsafe class ConvEngine
             OutHeight = s.OutputHeight(height); OutWidth = s.OutputWidth(width);
             Stride = s.Stride; Padding = s.Padding; Phases = s.Stride * s.Stride;
             _k = s.K; _dilation = s.Dilation;
+            // A huge padding, dilation or stride can make the layout larger than any array even for a tiny output:
+            // size it in double first (its products can overflow a long), and refuse it rather than overflow an int.
+            double reach = Math.Floor((double)(s.K - 1) * s.Dilation / s.Stride);
+            double rowPitch = Math.Ceiling(((double)width + 2.0 * s.Padding) / s.Stride);
+            double perRow = (double)s.CinPerGroup * s.Stride * s.Stride * rowPitch;
+            double bandRows = Math.Clamp(Math.Floor(BandBudgetFloats / perRow) - reach, 1, OutHeight);
+            double layout = perRow * (bandRows + reach) + reach + plan.MaxTileWidth + 8;
+            double scratch = (double)plan.MaxPackedChannels * (bandRows * rowPitch + plan.MaxTileWidth);
+            if (Math.Max(layout, scratch) > Array.MaxLength)
+                throw new ArgumentOutOfRangeException(nameof(width), width,
+                    $"The padded, phase-split input band this layer needs ({Math.Max(layout, scratch):G4} floats, from " +
+                    $"Padding = {s.Padding}, Dilation = {s.Dilation}, Stride = {s.Stride}) exceeds the largest array ({Array.MaxLength}).");
             RowReach = ColReach = ConvRules.Reach(s.K, s.Stride, s.Dilation);
-            RowPitch = (width + 2 * s.Padding + s.Stride - 1) / s.Stride;
-            long perRow = (long)s.CinPerGroup * Phases * RowPitch;
-            BandRows = (int)Math.Clamp(BandBudgetFloats / perRow - RowReach, 1, OutHeight);
+            RowPitch = (int)(((long)width + 2L * s.Padding + s.Stride - 1) / s.Stride);
+            BandRows = (int)bandRows;
             Bands = (OutHeight + BandRows - 1) / BandRows;
             PhasePitch = (BandRows + RowReach) * RowPitch;
             ChannelPitch = Phases * PhasePitch;
@@ -154,7 +175,7 @@ public static unsafe class ConvEngine
                 for (int lr = 0; lr < inRows; lr++)
                 {
                     float* dst = plane + (long)lr * wq;
-                    int iy = (oh0 + lr) * s + rp - p;
+                    long iy = (long)(oh0 + lr) * s + rp - p;
                     if (iy < 0 || iy >= geo.Height || last < first)
                     {
                         new Span<float>(dst, wq).Clear();
@@ -162,7 +183,7 @@ public static unsafe class ConvEngine
                     }
                     new Span<float>(dst, first).Clear();
                     new Span<float>(dst + last + 1, wq - last - 1).Clear();
-                    float* src = channel + (long)iy * geo.Width + (first * s + cp - p);
+                    float* src = channel + iy * geo.Width + ((long)first * s + cp - p);
                     CopyStrided(src, dst + first, last - first + 1, s);
                 }
             }
