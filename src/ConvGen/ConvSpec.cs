@@ -16,11 +16,6 @@ public readonly record struct ConvSpec
         if (ConvRules.Check(Cin, Cout, K, Groups, Stride, Padding, Dilation, ShuffleOutput, out string property, out string message)
             != ShapeProblem.None)
             throw new ArgumentException(message + ".", property);
-        double weights = (double)Cout * (Cin / Groups) * K * K; // in double: the product of four ints may overflow a long
-        if (weights > Array.MaxLength)
-            throw new ArgumentException(
-                $"The weights, Cout·(Cin/Groups)·K·K = {Cout}·{Cin / Groups}·{K}·{K} = {weights:F0} floats, exceed the largest array ({Array.MaxLength}).",
-                nameof(Cout));
         if (!Enum.IsDefined(Activation))
             throw new ArgumentOutOfRangeException(nameof(Activation), Activation, "Activation must be None, Relu or Relu6.");
         this.Cin = Cin; this.Cout = Cout; this.K = K; this.Groups = Groups; this.Stride = Stride;

@@ -222,8 +222,9 @@ public class BadInputTests
     [InlineData(4, 4, 3, 1, 1, 0, int.MinValue, "Dilation", "-2147483648")]
     [InlineData(6, 4, 3, 4, 1, 0, 1, "Cin", "Groups = 4")]
     [InlineData(4, 6, 3, 4, 1, 0, 1, "Cout", "Groups = 4")]
-    [InlineData(65536, 65536, 1, 1, 1, 0, 1, "Cout", "4294967296")] // the weights would not fit in an array
-    [InlineData(1, 1, 46341, 1, 1, 0, 1, "Cout", "2147488281")]
+    [InlineData(65536, 65536, 1, 1, 1, 0, 1, "K", "4294967296")] // the weights would not fit in an array
+    [InlineData(1, 1, 46341, 1, 1, 0, 1, "K", "2147488281")]
+    [InlineData(65536, int.MaxValue, 65536, 1, 1, 0, 1, "K", "largest array")] // the product overflows a long
     public void ConvSpecRejectsBadShapes(int cin, int cout, int k, int groups, int stride, int padding, int dilation,
         string parameter, string expected)
     {
