@@ -102,7 +102,15 @@ public class BadInputTests
     {
         var s = new Setup(kernel);
         int min = s.Spec.MinInputSize;
-        if (min == 1) return; // every positive size gives an output for this layer
+        if (min == 1)
+        {
+            // Every positive size gives an output: 1×1 must run and write every output element.
+            int outLength = (int)s.Spec.OutputLength(1, 1);
+            Assert.True(outLength > 0);
+            s.Kernel.Forward(s.Input.AsSpan(0, s.Spec.Cin), s.Output.AsSpan(0, outLength), 1, 1);
+            Assert.DoesNotContain(Sentinel, s.Output.AsSpan(0, outLength).ToArray());
+            return;
+        }
         int inLength = (int)s.Spec.InputLength(min - 1, s.Width, 1);
         AssertRejected("height", $"at least {min}", s.Output, () =>
             s.Kernel.Forward(s.Input.AsSpan(0, inLength), s.Output.AsSpan(0, 0), min - 1, s.Width, 1));
