@@ -159,7 +159,12 @@ public static unsafe class ConvEngine
             foreach (TileBlock block in blocks) last = Math.Max(last, (end + block.TileWidth - 1) / block.TileWidth * block.TileWidth);
             last += geo.ColReach - 1;
             int needed = Math.Min(inRows, last / wq + geo.RowReach + 1);
-            if (needed > packed) { PackRows(in call, n, g, oh0, packed, needed, x); packed = needed; }
+            if (needed > packed)
+            {
+                PackRows(in call, n, g, oh0, packed, needed, x);
+                PrefetchInput(in call, n, g, oh0 + needed, geo.StepPositions / wq + 1);
+                packed = needed;
+            }
             int complete = end;
             for (int b = 0; b < blocks.Length; b++)
             {
@@ -186,9 +191,47 @@ public static unsafe class ConvEngine
             if (completeRows > stored)
             {
                 for (int b = 0; b < blocks.Length; b++) StoreRows(in call, n, g, blocks[b], oh0, stored, completeRows, y);
+                PrefetchOutput(in call, n, g, oh0 + completeRows, Math.Min(rows - completeRows, geo.StepPositions / wq + 1));
                 stored = completeRows;
             }
         }
+    }
+
+    /// <summary>
+    /// Asks for the input rows that phase-plane rows [from, from + count) of group g will copy, so that the copy of
+    /// the next step finds them in cache while this step's tiles run.
+    /// </summary>
+    private static void PrefetchInput(in Call call, int n, int g, int from, int count)
+    {
+        if (!Sse.IsSupported) return;
+        ref readonly Geometry geo = ref call.Geometry;
+        ConvSpec spec = call.Plan.Spec;
+        int first = Math.Max(0, from * geo.Stride - geo.Padding);
+        int last = Math.Min(geo.Height, (from + count) * geo.Stride - geo.Padding);
+        if (last <= first) return;
+        for (int ci = 0; ci < spec.CinPerGroup; ci++)
+            PrefetchLines(call.Input + ((long)(n * spec.Cin + g * spec.CinPerGroup + ci) * geo.Height + first) * geo.Width,
+                (long)(last - first) * geo.Width);
+    }
+
+    /// <summary>Asks for the output rows [from, from + count) of group g's channels that the next step stores.</summary>
+    private static void PrefetchOutput(in Call call, int n, int g, int from, int count)
+    {
+        if (!Sse.IsSupported || count <= 0) return;
+        ref readonly Geometry geo = ref call.Geometry;
+        ConvSpec spec = call.Plan.Spec;
+        for (int i = 0; i < spec.CoutPerGroup; i++)
+        {
+            int position = spec.ShuffleOutput ? i * spec.Groups + g : g * spec.CoutPerGroup + i;
+            PrefetchLines(call.Output + ((long)(n * spec.Cout + position) * geo.OutHeight + from) * geo.OutWidth,
+                (long)count * geo.OutWidth);
+        }
+    }
+
+    private static void PrefetchLines(float* start, long count)
+    {
+        for (long i = 0; i < count; i += 16) Sse.Prefetch0(start + i);
+        Sse.Prefetch0(start + count - 1);
     }
 
     /// <summary>
