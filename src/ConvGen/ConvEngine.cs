@@ -40,6 +40,16 @@ public static unsafe class ConvEngine
         int maxDegreeOfParallelism = 1)
         where TTiles : ITileKernels
     {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(packedWeights);
+        // The tiles read the weights and bias through pointers: their lengths are checked like the spans'.
+        if (packedWeights.Length != plan.Spec.Groups * plan.GroupWeightLength)
+            throw new ArgumentException(
+                $"packedWeights must hold Groups·GroupWeightLength = {plan.Spec.Groups * plan.GroupWeightLength} floats (the plan's packing), but holds {packedWeights.Length}.",
+                nameof(packedWeights));
+        if ((bias?.Length ?? 0) != plan.Spec.BiasLength)
+            throw new ArgumentException(
+                $"bias must hold {plan.Spec.BiasLength} floats (Bias = {plan.Spec.Bias}), but holds {bias?.Length ?? 0}.", nameof(bias));
         CheckArguments(plan.Spec, input, residual, hasResidual, output, height, width, batch);
         CheckDegreeOfParallelism(maxDegreeOfParallelism);
         if (batch == 0) return;
@@ -168,10 +178,23 @@ public static unsafe class ConvEngine
             OutHeight = s.OutputHeight(height); OutWidth = s.OutputWidth(width);
             Stride = s.Stride; Padding = s.Padding; Phases = s.Stride * s.Stride;
             _k = s.K; _dilation = s.Dilation;
+            // A huge padding, dilation or stride can make the layout larger than any array even for a tiny output:
+            // size it in double first (its products can overflow a long), and refuse it rather than overflow an int.
+            double reach = Math.Floor((double)(s.K - 1) * s.Dilation / s.Stride);
+            double rowPitch = Math.Ceiling(((double)width + 2.0 * s.Padding) / s.Stride);
+            double perRow = ((double)s.CinPerGroup * s.Stride * s.Stride + s.CoutPerGroup) * rowPitch;
+            double bandRows = Math.Clamp(Math.Floor(BandBudgetFloats / perRow) - reach, 1, OutHeight);
+            double blockRows = 0;
+            foreach (TileBlock block in plan.Blocks) blockRows = Math.Max(blockRows, block.FirstChannel + block.PackedChannels);
+            double layout = (double)s.CinPerGroup * s.Stride * s.Stride * rowPitch * (bandRows + reach) + reach + plan.MaxTileWidth + 8;
+            double scratch = blockRows * (bandRows * rowPitch + plan.MaxTileWidth);
+            if (Math.Max(layout, scratch) > Array.MaxLength)
+                throw new ArgumentOutOfRangeException(nameof(width), width,
+                    $"The padded, phase-split input band this layer needs ({Math.Max(layout, scratch):G4} floats, from " +
+                    $"Padding = {s.Padding}, Dilation = {s.Dilation}, Stride = {s.Stride}) exceeds the largest array ({Array.MaxLength}).");
             RowReach = ColReach = ConvRules.Reach(s.K, s.Stride, s.Dilation);
-            RowPitch = (width + 2 * s.Padding + s.Stride - 1) / s.Stride;
-            long perRow = ((long)s.CinPerGroup * Phases + s.CoutPerGroup) * RowPitch;
-            BandRows = (int)Math.Clamp(BandBudgetFloats / perRow - RowReach, 1, OutHeight);
+            RowPitch = (int)(((long)width + 2L * s.Padding + s.Stride - 1) / s.Stride);
+            BandRows = (int)bandRows;
             if (minBands > 1) BandRows = Math.Max(1, Math.Min(BandRows, OutHeight / minBands));
             Bands = (OutHeight + BandRows - 1) / BandRows;
             PhasePitch = (BandRows + RowReach) * RowPitch;
@@ -320,7 +343,7 @@ public static unsafe class ConvEngine
                 for (int lr = from; lr < to; lr++)
                 {
                     float* dst = plane + (long)lr * wq;
-                    int iy = (oh0 + lr) * s + rp - p;
+                    long iy = (long)(oh0 + lr) * s + rp - p;
                     if (iy < 0 || iy >= geo.Height || last < first)
                     {
                         Fill(dst, 0, wq);
@@ -328,7 +351,7 @@ public static unsafe class ConvEngine
                     }
                     Fill(dst, 0, first);
                     Fill(dst, last + 1, wq);
-                    CopyStrided(channel + (long)iy * geo.Width + (first * s + cp - p), dst + first, last - first + 1, s);
+                    CopyStrided(channel + iy * geo.Width + ((long)first * s + cp - p), dst + first, last - first + 1, s);
                 }
             }
         }

@@ -16,6 +16,7 @@ public sealed class GenericConv : IConvKernel
     /// <summary>Creates the kernel over OIHW weights <c>[Cout, Cin/Groups, K, K]</c>; bias iff <c>spec.Bias</c>.</summary>
     public GenericConv(ConvSpec spec, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias = default)
     {
+        ConvSpec.ThrowIfDefault(spec, nameof(spec));
         spec.CheckParameters(weights.Length, bias.Length);
         _plan = Plan(spec);
         _weights = _plan.PackWeights(weights);
