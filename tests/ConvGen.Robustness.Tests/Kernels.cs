@@ -42,7 +42,14 @@ public static class Kernels
             all.Add(new($"Generic {spec}", spec, (w, b) => new GenericConv(spec, w, b)));
             all.Add(new($"Reference {spec}", spec, (w, b) => new ReferenceConv(spec, w, b)));
         }
-        // Generated kernels go here.
+        all.Add(new("Generated GroupedPadded", GroupedPadded.Spec, (w, b) => new GroupedPadded(w, b)));
+        all.Add(new("Generated DepthwiseRelu6", DepthwiseRelu6.Spec, (w, b) => new DepthwiseRelu6(w, b)));
+        all.Add(new("Generated DepthwiseMultiplier2Stride2", DepthwiseMultiplier2Stride2.Spec, (w, b) => new DepthwiseMultiplier2Stride2(w, b)));
+        all.Add(new("Generated PointwiseShuffled", PointwiseShuffled.Spec, (w, b) => new PointwiseShuffled(w, b)));
+        all.Add(new("Generated DilatedK5", DilatedK5.Spec, (w, b) => new DilatedK5(w, b)));
+        all.Add(new("Generated K7Stride3", K7Stride3.Spec, (w, b) => new K7Stride3(w, b)));
+        all.Add(new("Generated DilatedNoPadding", DilatedNoPadding.Spec, (w, b) => new DilatedNoPadding(w, b)));
+        all.Add(new("Generated Seed", Seed.Spec, (w, b) => new Seed(w, b)));
         return all;
     }
 
@@ -69,3 +76,28 @@ public static class Kernels
         return values;
     }
 }
+
+// The same layers as generated kernels (and the seed layer), so that every robustness test covers them too.
+[GroupedConv(Cin = 16, Cout = 16, K = 3, Groups = 2, Padding = 1)]
+internal sealed partial class GroupedPadded { }
+
+[GroupedConv(Cin = 8, Cout = 8, K = 3, Groups = 8, Padding = 1, Bias = true, Activation = ConvActivation.Relu6)]
+internal sealed partial class DepthwiseRelu6 { }
+
+[GroupedConv(Cin = 6, Cout = 12, K = 3, Groups = 6, Stride = 2, Padding = 1, Activation = ConvActivation.Relu)]
+internal sealed partial class DepthwiseMultiplier2Stride2 { }
+
+[GroupedConv(Cin = 12, Cout = 9, K = 1, Groups = 3, Bias = true, Activation = ConvActivation.Relu, ShuffleOutput = true)]
+internal sealed partial class PointwiseShuffled { }
+
+[GroupedConv(Cin = 4, Cout = 20, K = 5, Groups = 2, Padding = 3, Dilation = 2, Bias = true)]
+internal sealed partial class DilatedK5 { }
+
+[GroupedConv(Cin = 3, Cout = 5, K = 7, Stride = 3, Padding = 2, Activation = ConvActivation.Relu6)]
+internal sealed partial class K7Stride3 { }
+
+[GroupedConv(Cin = 2, Cout = 3, K = 3, Dilation = 2)]
+internal sealed partial class DilatedNoPadding { }
+
+[GroupedConv(Cin = 256, Cout = 256, K = 3, Groups = 32, Padding = 1)]
+internal sealed partial class Seed { }
