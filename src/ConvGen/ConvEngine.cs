@@ -330,6 +330,11 @@ public static unsafe class ConvEngine
         ref readonly Geometry geo = ref call.Geometry;
         ConvSpec spec = call.Plan.Spec;
         int s = geo.Stride, p = geo.Padding, wq = geo.RowPitch;
+        if (s == 2 && Avx2.IsSupported)
+        {
+            PackRowsStride2(in call, n, g, oh0, from, to, x);
+            return;
+        }
         for (int ci = 0; ci < spec.CinPerGroup; ci++)
         {
             float* channel = call.Input + (long)(n * spec.Cin + g * spec.CinPerGroup + ci) * geo.Height * geo.Width;
@@ -354,6 +359,62 @@ public static unsafe class ConvEngine
                     CopyStrided(channel + iy * geo.Width + ((long)first * s + cp - p), dst + first, last - first + 1, s);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Stride 2: each input row is read once and split into its even and odd columns, which go to the two column
+    /// phases (input column ix is padded column ix + p: phase (ix + p) mod 2, column (ix + p) div 2).
+    /// </summary>
+    private static void PackRowsStride2(in Call call, int n, int g, int oh0, int from, int to, float* x)
+    {
+        ref readonly Geometry geo = ref call.Geometry;
+        ConvSpec spec = call.Plan.Spec;
+        int p = geo.Padding, wq = geo.RowPitch, width = geo.Width;
+        int evenPhase = p & 1, evenAt = p >> 1, evenCount = (width + 1) >> 1;
+        int oddPhase = evenPhase ^ 1, oddAt = (p + 1) >> 1, oddCount = width >> 1;
+        for (int ci = 0; ci < spec.CinPerGroup; ci++)
+        {
+            float* channel = call.Input + (long)(n * spec.Cin + g * spec.CinPerGroup + ci) * geo.Height * width;
+            for (int rp = 0; rp < 2; rp++)
+            {
+                float* planes = x + (long)ci * geo.ChannelPitch + (long)rp * 2 * geo.PhasePitch;
+                for (int lr = from; lr < to; lr++)
+                {
+                    float* even = planes + (long)evenPhase * geo.PhasePitch + (long)lr * wq;
+                    float* odd = planes + (long)oddPhase * geo.PhasePitch + (long)lr * wq;
+                    long iy = (long)(oh0 + lr) * 2 + rp - p;
+                    if (iy < 0 || iy >= geo.Height)
+                    {
+                        Fill(even, 0, wq);
+                        Fill(odd, 0, wq);
+                        continue;
+                    }
+                    Fill(even, 0, evenAt);
+                    Fill(even, evenAt + evenCount, wq);
+                    Fill(odd, 0, oddAt);
+                    Fill(odd, oddAt + oddCount, wq);
+                    Deinterleave(channel + iy * width, width, even + evenAt, odd + oddAt);
+                }
+            }
+        }
+    }
+
+    /// <summary>even[k] = src[2k], odd[k] = src[2k + 1], for the count floats of src.</summary>
+    private static void Deinterleave(float* src, int count, float* even, float* odd)
+    {
+        int k = 0;
+        for (; 2 * k + 16 <= count; k += 8)
+        {
+            Vector256<float> a = Avx.LoadVector256(src + 2 * k), b = Avx.LoadVector256(src + 2 * k + 8);
+            // Per 128-bit half: lanes 0 and 2 (or 1 and 3) of a, then of b; then the 64-bit quarters in order.
+            Avx.Store(even + k, Avx2.Permute4x64(Avx.Shuffle(a, b, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle());
+            Avx.Store(odd + k, Avx2.Permute4x64(Avx.Shuffle(a, b, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle());
+        }
+        for (; 2 * k < count; k++)
+        {
+            even[k] = src[2 * k];
+            if (2 * k + 1 < count) odd[k] = src[2 * k + 1];
         }
     }
 
