@@ -105,7 +105,8 @@ public sealed class PackageFeed : IDisposable
 
     private Dictionary<string, string?> ConsumerEnvironment => new() { ["NUGET_PACKAGES"] = PackagesFolder };
 
-    private static string FindRepository()
+    /// <summary>The repository root: the folder above this test assembly that holds ConvGen.sln.</summary>
+    public static string FindRepository()
     {
         for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory != null; directory = directory.Parent)
         {
