@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.Linq;
 using System.Text;
 
 namespace ConvGen.Package.Tests;
@@ -17,10 +16,14 @@ public sealed record DotNetResult(string Command, int ExitCode, string Output, T
 /// <summary>Runs the <c>dotnet</c> CLI as a child process, with a time limit and a clean MSBuild environment.</summary>
 public static class DotNet
 {
+    /// <summary>Set by the dotnet CLI (or an IDE) for its own MSBuild and inherited by the test host.</summary>
+    private static readonly string[] InheritedMSBuildVariables =
+        ["MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBUILD_EXE_PATH", "MSBuildLoadMicrosoftTargetsReadOnly"];
+
     /// <summary>
-    /// Runs <c>dotnet <paramref name="arguments"/></c> in <paramref name="workingDirectory"/>. Variables that a test
-    /// host inherits from the <c>dotnet test</c> that started it (MSBuild's own paths and switches) are removed so the
-    /// child runs as from a shell; <paramref name="environment"/> is then applied (a null value removes a variable).
+    /// Runs <c>dotnet <paramref name="arguments"/></c> in <paramref name="workingDirectory"/>. The MSBuild paths that a
+    /// test host inherits from the <c>dotnet test</c> that started it are removed so the child runs as from a shell;
+    /// <paramref name="environment"/> is then applied (a null value removes a variable).
     /// The process tree is killed if it outlives <paramref name="timeout"/>, and the result says so.
     /// </summary>
     public static DotNetResult Run(string workingDirectory, TimeSpan timeout,
@@ -34,12 +37,7 @@ public static class DotNet
             UseShellExecute = false,
         };
         foreach (string argument in arguments) start.ArgumentList.Add(argument);
-        foreach (string name in start.Environment.Keys.ToList())
-        {
-            if (name.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) ||
-                name.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase))
-                start.Environment.Remove(name);
-        }
+        foreach (string name in InheritedMSBuildVariables) start.Environment.Remove(name);
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
         foreach ((string name, string? value) in environment ?? new Dictionary<string, string?>())
