@@ -16,6 +16,7 @@ public sealed class GenericConv : IConvKernel
     /// <summary>Creates the kernel over OIHW weights <c>[Cout, Cin/Groups, K, K]</c>; bias iff <c>spec.Bias</c>.</summary>
     public GenericConv(ConvSpec spec, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias = default)
     {
+        ConvSpec.ThrowIfDefault(spec, nameof(spec));
         spec.CheckParameters(weights.Length, bias.Length);
         _plan = Plan(spec);
         _weights = _plan.PackWeights(weights);
@@ -25,13 +26,25 @@ public sealed class GenericConv : IConvKernel
     /// <inheritdoc/>
     public ConvSpec Spec => _plan.Spec;
 
+    /// <summary>
+    /// Threads a forward call may use, as <c>ParallelOptions.MaxDegreeOfParallelism</c>: 1 (the default) runs on the
+    /// calling thread, -1 uses all cores, N at most N. Results are bit-identical for any value.
+    /// </summary>
+    public int MaxDegreeOfParallelism
+    {
+        get => _maxDegreeOfParallelism;
+        set { ConvEngine.CheckDegreeOfParallelism(value); _maxDegreeOfParallelism = value; }
+    }
+
+    private int _maxDegreeOfParallelism = 1;
+
     /// <inheritdoc/>
     public void Forward(ReadOnlySpan<float> input, Span<float> output, int height, int width, int batch = 1) =>
-        ConvEngine.Forward<GenericTiles>(_plan, _weights, _bias, input, default, false, output, height, width, batch);
+        ConvEngine.Forward<GenericTiles>(_plan, _weights, _bias, input, default, false, output, height, width, batch, _maxDegreeOfParallelism);
 
     /// <inheritdoc/>
     public void Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> residual, Span<float> output, int height, int width, int batch = 1) =>
-        ConvEngine.Forward<GenericTiles>(_plan, _weights, _bias, input, residual, true, output, height, width, batch);
+        ConvEngine.Forward<GenericTiles>(_plan, _weights, _bias, input, residual, true, output, height, width, batch, _maxDegreeOfParallelism);
 
     /// <summary>Blocks of 8 channels (8×16 tiles), the rest in one block packed 4 wide (4×24) or 1 wide (1×32).</summary>
     internal static TilePlan Plan(ConvSpec spec)
