@@ -58,6 +58,7 @@ public class FusionTests
         ConvSpec spec = ResNeXtExpand.Spec;
         float[] weights = TestData.Random(6, spec.WeightLength), bias = TestData.Random(7, spec.Cout);
         AssertResidualFused(new ResNeXtExpand(weights, bias), new ResNeXtExpandLinear(weights, bias), h, w, n);
+        AssertResidualFused(new GenericConv(spec, weights, bias), new GenericConv(ResNeXtExpandLinear.Spec, weights, bias), h, w, n);
     }
 
     [Theory]
