@@ -19,6 +19,12 @@ public static unsafe class ConvEngine
     /// <summary>Whether the Vector256 + FMA tiles run on this machine; if not, every kernel uses scalar tiles.</summary>
     public static bool IsAccelerated { get; } = Vector256.IsHardwareAccelerated && Fma.IsSupported;
 
+    /// <summary>
+    /// Whether the JIT encodes vectors with EVEX (AVX-512) and so has 32 vector registers rather than 16: kernels
+    /// pick tiles whose accumulators fit the register file.
+    /// </summary>
+    public static bool HasWideRegisterFile { get; } = Avx512F.VL.IsSupported;
+
     /// <summary>Checks a forward call's arguments; throws before anything is written.</summary>
     public static void CheckArguments(ConvSpec spec, ReadOnlySpan<float> input, ReadOnlySpan<float> residual,
         bool hasResidual, ReadOnlySpan<float> output, int height, int width, int batch)

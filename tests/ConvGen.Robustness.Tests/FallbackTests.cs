@@ -6,13 +6,17 @@ using Xunit;
 
 namespace ConvGen.Robustness.Tests;
 
-/// <summary>The numerical matrix passes on the scalar path: a child process with AVX2, or all hardware intrinsics, switched off.</summary>
+/// <summary>
+/// The numerical matrix passes on every path: the scalar tiles (a child process with AVX2, or all hardware
+/// intrinsics, switched off) and the tiles planned for 16 vector registers (AVX-512 switched off).
+/// </summary>
 public class FallbackTests
 {
     [Theory]
-    [InlineData("DOTNET_EnableAVX2")]
-    [InlineData("DOTNET_EnableHWIntrinsic")]
-    public async Task MatrixPassesWithout(string switchOff)
+    [InlineData("DOTNET_EnableAVX2", "IsAccelerated=False")]
+    [InlineData("DOTNET_EnableHWIntrinsic", "IsAccelerated=False")]
+    [InlineData("DOTNET_EnableAVX512", "IsAccelerated=True HasWideRegisterFile=False")]
+    public async Task MatrixPassesWithout(string switchOff, string path)
     {
         string dll = typeof(NumericMatrix).Assembly.Location;
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -30,7 +34,7 @@ public class FallbackTests
         await child.WaitForExitAsync();
         string log = output + await error;
         Assert.True(child.ExitCode == 0, $"exit code {child.ExitCode}:\n{log}");
-        Assert.Contains("IsAccelerated=False", output);
+        Assert.Contains(path, output);
         Assert.Matches(@"checks=\d{3,} failures=0", output);
     }
 

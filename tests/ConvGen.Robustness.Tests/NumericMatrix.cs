@@ -53,7 +53,7 @@ public static class Program
             Console.Error.WriteLine("usage: ConvGen.Robustness.Tests matrix");
             return 2;
         }
-        Console.WriteLine($"IsAccelerated={ConvEngine.IsAccelerated}");
+        Console.WriteLine($"IsAccelerated={ConvEngine.IsAccelerated} HasWideRegisterFile={ConvEngine.HasWideRegisterFile}");
         int failures = NumericMatrix.Run(Console.Out, out int checks);
         Console.WriteLine($"checks={checks} failures={failures}");
         return failures == 0 ? 0 : 1;
