@@ -13,7 +13,7 @@ public sealed partial class GroupedConvGenerator
     private const string Span = "global::System.ReadOnlySpan<float>";
 
     /// <summary>Writes the partial class for one layer: a plain function of the model and its plan.</summary>
-    internal static string Emit(LayerModel model, KernelPlan plan)
+    internal static string Emit(LayerModel model, KernelPlan wide, KernelPlan narrow)
     {
         var text = new StringWriter();
         var w = new IndentedTextWriter(text, "    ");
@@ -34,7 +34,7 @@ public sealed partial class GroupedConvGenerator
             w.WriteLine("{");
             w.Indent++;
         }
-        EmitClass(w, model, plan);
+        EmitClass(w, model, wide, narrow);
         for (int i = model.ContainingTypes.Count + (model.Namespace != null ? 1 : 0); i > 0; i--)
         {
             w.Indent--;
@@ -44,8 +44,9 @@ public sealed partial class GroupedConvGenerator
         return text.ToString();
     }
 
-    private static void EmitClass(IndentedTextWriter w, LayerModel model, KernelPlan plan)
+    private static void EmitClass(IndentedTextWriter w, LayerModel model, KernelPlan wide, KernelPlan narrow)
     {
+        bool twoPlans = !wide.Blocks.Equals(narrow.Blocks) || !wide.Methods.Equals(narrow.Methods);
         LayerSpec s = model.Spec;
         string name = model.Name;
         string activation = "global::ConvGen.ConvActivation." + LayerSpec.ActivationNames[s.Activation];
@@ -59,16 +60,24 @@ public sealed partial class GroupedConvGenerator
                     $"K: {s.K}, Groups: {s.Groups}, Stride: {s.Stride}, Padding: {s.Padding}, Dilation: {s.Dilation}, " +
                     $"Bias: {Bool(s.Bias)}, Activation: {activation}, ShuffleOutput: {Bool(s.ShuffleOutput)});");
         w.WriteLine();
-        w.WriteLine("private static readonly global::ConvGen.TilePlan s_plan = new global::ConvGen.TilePlan(Spec,");
-        w.Indent++;
-        for (int i = 0; i < plan.Blocks.Count; i++)
+        if (twoPlans)
         {
-            PlannedBlock b = plan.Blocks[i];
-            TileMethod m = plan.Methods[b.Method];
-            w.WriteLine($"new global::ConvGen.TileBlock(FirstChannel: {b.FirstChannel}, Channels: {b.Channels}, " +
-                        $"PackedChannels: {b.Channels}, TileWidth: {m.TileWidth}){(i + 1 < plan.Blocks.Count ? "," : ");")}");
+            w.WriteLine("/// <summary>Whether the JIT has 32 vector registers (AVX-512's EVEX encoding) rather than 16: it picks the tiles.</summary>");
+            w.WriteLine("private static readonly bool s_wide = global::ConvGen.ConvEngine.HasWideRegisterFile;");
+            w.WriteLine();
+            w.WriteLine("private static readonly global::ConvGen.TilePlan s_plan = s_wide");
+            w.Indent++;
+            EmitPlan(w, "? ", wide, "");
+            EmitPlan(w, ": ", narrow, ";");
+            w.Indent--;
         }
-        w.Indent--;
+        else
+        {
+            w.WriteLine("private static readonly global::ConvGen.TilePlan s_plan =");
+            w.Indent++;
+            EmitPlan(w, "", wide, ";");
+            w.Indent--;
+        }
         w.WriteLine();
         w.WriteLine("private readonly float[] _weights;");
         w.WriteLine("private readonly float[]? _bias;");
@@ -86,31 +95,91 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine();
         w.WriteLine("global::ConvGen.ConvSpec global::ConvGen.IConvKernel.Spec => Spec;");
         w.WriteLine();
+        w.WriteLine("/// <summary>");
+        w.WriteLine("/// Threads a forward call may use, as <c>ParallelOptions.MaxDegreeOfParallelism</c>: 1 (the default) runs on the");
+        w.WriteLine("/// calling thread, -1 uses all cores, N at most N. Results are bit-identical for any value.");
+        w.WriteLine("/// </summary>");
+        w.WriteLine("public int MaxDegreeOfParallelism");
+        w.WriteLine("{");
+        w.WriteLine("    get => _maxDegreeOfParallelism;");
+        w.WriteLine("    set { global::ConvGen.ConvEngine.CheckDegreeOfParallelism(value); _maxDegreeOfParallelism = value; }");
+        w.WriteLine("}");
+        w.WriteLine();
+        w.WriteLine("private int _maxDegreeOfParallelism = 1;");
+        w.WriteLine();
         w.WriteLine("/// <inheritdoc cref=\"global::ConvGen.IConvKernel.Forward(global::System.ReadOnlySpan{float}, global::System.Span{float}, int, int, int)\"/>");
         w.WriteLine($"public void Forward({Span} input, global::System.Span<float> output, int height, int width, int batch = 1) =>");
-        w.WriteLine("    global::ConvGen.ConvEngine.Forward<ConvGenTiles>(s_plan, _weights, _bias, input, default, false, output, height, width, batch);");
+        w.WriteLine($"    ForwardCore(input, default, false, output, height, width, batch);");
         w.WriteLine();
         w.WriteLine("/// <inheritdoc cref=\"global::ConvGen.IConvKernel.Forward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, global::System.Span{float}, int, int, int)\"/>");
         w.WriteLine($"public void Forward({Span} input, {Span} residual, global::System.Span<float> output, int height, int width, int batch = 1) =>");
-        w.WriteLine("    global::ConvGen.ConvEngine.Forward<ConvGenTiles>(s_plan, _weights, _bias, input, residual, true, output, height, width, batch);");
+        w.WriteLine($"    ForwardCore(input, residual, true, output, height, width, batch);");
         w.WriteLine();
-        EmitTiles(w, plan);
+        w.WriteLine($"private void ForwardCore({Span} input, {Span} residual, bool hasResidual, global::System.Span<float> output, int height, int width, int batch)");
+        w.WriteLine("{");
+        w.Indent++;
+        const string arguments = "(s_plan, _weights, _bias, input, residual, hasResidual, output, height, width, batch, _maxDegreeOfParallelism);";
+        if (twoPlans)
+        {
+            w.WriteLine("if (s_wide) global::ConvGen.ConvEngine.Forward<WideTiles>" + arguments);
+            w.WriteLine("else global::ConvGen.ConvEngine.Forward<NarrowTiles>" + arguments);
+        }
+        else w.WriteLine("global::ConvGen.ConvEngine.Forward<Tiles>" + arguments);
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine();
+        if (twoPlans)
+        {
+            EmitDispatch(w, "WideTiles", "32 vector registers (AVX-512)", wide);
+            w.WriteLine();
+            EmitDispatch(w, "NarrowTiles", "16 vector registers (AVX2)", narrow);
+        }
+        else EmitDispatch(w, "Tiles", "any register file", wide);
+        var segments = new List<TileMethod>(wide.Methods);
+        foreach (TileMethod m in narrow.Methods) if (!segments.Contains(m)) segments.Add(m);
+        var tiles = new List<TileMethod>();
+        foreach (TileMethod segment in segments)
+        {
+            w.WriteLine();
+            EmitSegment(w, segment);
+            foreach (TileMethod tile in TilePlanner.Variants(wide.Spec, segment))
+                if (!tiles.Contains(tile)) tiles.Add(tile);
+        }
+        foreach (TileMethod tile in tiles)
+        {
+            w.WriteLine();
+            EmitTile(w, wide.Spec, tile);
+        }
         w.Indent--;
         w.WriteLine("}");
     }
 
+    private static void EmitPlan(IndentedTextWriter w, string prefix, KernelPlan plan, string end)
+    {
+        w.WriteLine($"{prefix}new global::ConvGen.TilePlan(Spec,");
+        w.Indent++;
+        for (int i = 0; i < plan.Blocks.Count; i++)
+        {
+            PlannedBlock b = plan.Blocks[i];
+            TileMethod m = plan.Methods[b.Method];
+            w.WriteLine($"new global::ConvGen.TileBlock(FirstChannel: {b.FirstChannel}, Channels: {b.Channels}, " +
+                        $"PackedChannels: {b.Channels}, TileWidth: {m.TileWidth}){(i + 1 < plan.Blocks.Count ? "," : ")" + end)}");
+        }
+        w.Indent--;
+    }
+
     private static string Bool(bool value) => value ? "true" : "false";
 
-    private static void EmitTiles(IndentedTextWriter w, KernelPlan plan)
+    private static void EmitDispatch(IndentedTextWriter w, string name, string registers, KernelPlan plan)
     {
-        w.WriteLine("/// <summary>This layer's tile kernels, one per output-channel block.</summary>");
-        w.WriteLine("private readonly struct ConvGenTiles : global::ConvGen.ITileKernels");
+        w.WriteLine($"/// <summary>The tile kernels for {registers}, one per output-channel block.</summary>");
+        w.WriteLine($"private readonly struct {name} : global::ConvGen.ITileKernels");
         w.WriteLine("{");
         w.Indent++;
         w.WriteLine("public static void Run(int block, ref global::ConvGen.TileArgs args)");
         w.WriteLine("{");
         w.Indent++;
-        // Blocks sharing a method are consecutive: the full blocks of 8, then the remainder.
+        // Blocks sharing a method are consecutive: the full blocks, then the remainder.
         var runs = new List<(int End, int Method)>();
         for (int i = 0; i < plan.Blocks.Count; i++)
         {
@@ -119,7 +188,7 @@ public sealed partial class GroupedConvGenerator
         }
         for (int i = 0; i < runs.Count; i++)
         {
-            string call = $"{plan.Methods[runs[i].Method].Name}(ref args);";
+            string call = $"{plan.Methods[runs[i].Method].SegmentName}(ref args);";
             if (runs.Count == 1) w.WriteLine(call);
             else if (i == 0) w.WriteLine($"if (block < {runs[i].End}) {call}");
             else if (i + 1 < runs.Count) w.WriteLine($"else if (block < {runs[i].End}) {call}");
@@ -127,11 +196,6 @@ public sealed partial class GroupedConvGenerator
         }
         w.Indent--;
         w.WriteLine("}");
-        foreach (TileMethod method in plan.Methods)
-        {
-            w.WriteLine();
-            EmitTile(w, plan.Spec, method);
-        }
         w.Indent--;
         w.WriteLine("}");
     }
@@ -152,27 +216,63 @@ public sealed partial class GroupedConvGenerator
         return (starts, taps);
     }
 
+    /// <summary>A segment: as many full tiles as fit, then one narrower tile for the rest (its last vector partial).</summary>
+    private static void EmitSegment(IndentedTextWriter w, TileMethod m)
+    {
+        w.WriteLine($"/// <summary>A segment of positions for {m.Channels} output channel{(m.Channels > 1 ? "s" : "")}: " +
+                    $"{m.TileWidth}-position tiles, then one tile of 8 to {m.TileWidth} positions for the rest.</summary>");
+        w.WriteLine($"private static void {m.SegmentName}(ref global::ConvGen.TileArgs args)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine($"nint full = args.Count / {m.TileWidth};");
+        w.WriteLine($"int rest = (int)(args.Count - full * {m.TileWidth});");
+        w.WriteLine($"if (full > 0) {m.Name}(ref args, 0, full, 8);");
+        if (m.Vectors == 1)
+            w.WriteLine($"if (rest > 0) {m.Name}(ref args, full * {m.TileWidth}, 1, rest);");
+        else
+        {
+            w.WriteLine("if (rest == 0) return;");
+            w.WriteLine("int lanes = rest - (rest - 1) / 8 * 8;");
+            w.WriteLine("switch ((rest + 7) / 8)");
+            w.WriteLine("{");
+            w.Indent++;
+            for (int v = 1; v <= m.Vectors; v++)
+            {
+                string name = v == m.Vectors ? m.Name : (m with { Vectors = v }).Name;
+                w.WriteLine($"{(v == m.Vectors ? "default" : $"case {v}")}: {name}(ref args, full * {m.TileWidth}, 1, lanes); break;");
+            }
+            w.Indent--;
+            w.WriteLine("}");
+        }
+        w.Indent--;
+        w.WriteLine("}");
+    }
+
     private static void EmitTile(IndentedTextWriter w, LayerSpec s, TileMethod m)
     {
         (List<(int Phase, int Row)> starts, (int Start, int Column)[] taps) = TapLayout(s);
         int fmas = m.ChunkChannels * s.Taps * m.Accumulators;
+        string activation = "global::ConvGen.ConvActivation." + LayerSpec.ActivationNames[s.Activation];
         w.WriteLine($"/// <summary>{m.Channels} output channel{(m.Channels > 1 ? "s" : "")} × {m.TileWidth} positions " +
                     $"({m.Accumulators} accumulators); {m.ChunkChannels} input channel{(m.ChunkChannels > 1 ? "s" : "")} × {s.Taps} taps " +
-                    $"unrolled ({fmas} FMAs){(m.Chunks > 1 ? $", run {m.Chunks} times" : "")}{(m.HoldWeights ? "; the taps' weights stay in registers" : "")}.</summary>");
+                    $"unrolled ({fmas} FMAs){(m.Chunks > 1 ? $", run {m.Chunks} times" : "")}{(m.HoldWeights ? "; the taps' weights stay in registers" : "")}. " +
+                    "Computes <paramref name=\"tiles\"/> tiles from position <paramref name=\"start\"/>; the last vector of the last one stores <paramref name=\"lastLanes\"/> lanes.</summary>");
         w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        w.WriteLine($"private static void {m.Name}(ref global::ConvGen.TileArgs args)");
+        w.WriteLine($"private static void {m.Name}(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)");
         w.WriteLine("{");
         w.Indent++;
         for (int i = 0; i < starts.Count; i++)
             w.WriteLine($"nint start{i} = {Offset(starts[i].Phase, starts[i].Row)};");
         w.WriteLine("nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;");
-        w.WriteLine("ref float input = ref args.Input;");
-        w.WriteLine("ref float output = ref args.Output;");
+        w.WriteLine("bool hasResidual = args.HasResidual;");
+        w.WriteLine($"ref float input = ref {Unsafe}.Add(ref args.Input, start);");
+        w.WriteLine($"ref float output = ref {Unsafe}.Add(ref args.Output, start);");
+        w.WriteLine($"ref float residual = ref {Unsafe}.Add(ref args.Residual, start);");
         if (m.HoldWeights)
             for (int t = 0; t < s.Taps; t++)
                 w.WriteLine($"{V}<float> w{t} = {V}.Create({Unsafe}.Add(ref args.Weights, {t}));");
         string inputs = string.Join(", ", Enumerable.Range(0, m.Vectors).Select(v => $"x{v}"));
-        w.WriteLine("for (nint tile = args.Tiles; tile > 0; tile--)");
+        w.WriteLine("for (nint tile = tiles; tile > 0; tile--)");
         w.WriteLine("{");
         w.Indent++;
         for (int c = 0; c < m.Channels; c++)
@@ -226,14 +326,29 @@ public sealed partial class GroupedConvGenerator
             w.Indent--;
             w.WriteLine("}");
         }
+        // The store: bias, residual and activation fused; the last vector of the last tile may be partial.
+        w.WriteLine("int lanes = tile == 1 ? lastLanes : 8;");
+        if (s.Bias) w.WriteLine($"{V}<float> bias;");
         w.WriteLine("ref float y = ref output;");
+        w.WriteLine("ref float r = ref residual;");
         for (int c = 0; c < m.Channels; c++)
         {
-            if (c > 0) w.WriteLine($"y = ref {Unsafe}.Add(ref y, outputPitch);");
-            for (int v = 0; v < m.Vectors; v++) w.WriteLine($"{V}.StoreUnsafe(c{c}v{v}, ref y, {8 * v});");
+            if (c > 0)
+            {
+                w.WriteLine($"y = ref {Unsafe}.Add(ref y, outputPitch);");
+                w.WriteLine($"r = ref {Unsafe}.Add(ref r, outputPitch);");
+            }
+            if (s.Bias) w.WriteLine($"bias = {V}.Create({Unsafe}.Add(ref args.Bias, {c}));");
+            string Sum(int v) => s.Bias ? $"c{c}v{v} + bias" : $"c{c}v{v}";
+            for (int v = 0; v < m.Vectors - 1; v++)
+                w.WriteLine($"global::ConvGen.TileStore.Full({Sum(v)}, ref {Unsafe}.Add(ref y, {8 * v}), ref {Unsafe}.Add(ref r, {8 * v}), hasResidual, {activation});");
+            int last = m.Vectors - 1;
+            w.WriteLine($"if (lanes == 8) global::ConvGen.TileStore.Full({Sum(last)}, ref {Unsafe}.Add(ref y, {8 * last}), ref {Unsafe}.Add(ref r, {8 * last}), hasResidual, {activation});");
+            w.WriteLine($"else global::ConvGen.TileStore.Partial({Sum(last)}, ref {Unsafe}.Add(ref y, {8 * last}), ref {Unsafe}.Add(ref r, {8 * last}), hasResidual, lanes, {activation});");
         }
         w.WriteLine($"input = ref {Unsafe}.Add(ref input, {m.TileWidth});");
         w.WriteLine($"output = ref {Unsafe}.Add(ref output, {m.TileWidth});");
+        w.WriteLine($"residual = ref {Unsafe}.Add(ref residual, {m.TileWidth});");
         w.Indent--;
         w.WriteLine("}");
         w.Indent--;

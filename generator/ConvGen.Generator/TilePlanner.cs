@@ -11,7 +11,9 @@ namespace ConvGen.Generator;
 internal readonly record struct TileMethod(int Channels, int Vectors, int ChunkChannels, int Chunks, bool HoldWeights)
 {
     public int TileWidth => 8 * Vectors;
-    public string Name => $"Tile_{Channels}co_{TileWidth}px";
+    public string Name => $"Tile_{Channels}co_{TileWidth}px" + (HoldWeights ? "_HeldWeights" : "");
+    /// <summary>The method that runs a whole segment with this tile, and smaller ones for its last positions.</summary>
+    public string SegmentName => "Segment_" + Name.Substring("Tile_".Length);
     public int Accumulators => Channels * Vectors;
 }
 
@@ -19,57 +21,83 @@ internal readonly record struct TileMethod(int Channels, int Vectors, int ChunkC
 internal readonly record struct PlannedBlock(int FirstChannel, int Channels, int Method);
 
 /// <summary>How a layer is computed: the schedule, apart from what is computed (the spec).</summary>
-internal sealed record KernelPlan(LayerSpec Spec, EquatableArray<PlannedBlock> Blocks, EquatableArray<TileMethod> Methods);
+internal sealed record KernelPlan(LayerSpec Spec, int Registers, EquatableArray<PlannedBlock> Blocks, EquatableArray<TileMethod> Methods);
 
 /// <summary>
-/// Chooses tiles from the spec. Decisions, each a constant here:
-/// output channels are blocked 8 at a time (the rest in one smaller block); each block's tile holds as many
-/// vectors of 8 positions as the 32 EVEX vector registers allow (accumulators + one input vector per position
-/// vector + one broadcast weight ≤ <see cref="Registers"/>, at most 8 vectors); an unrolled method body holds
-/// at most <see cref="FmaBudget"/> FMAs (about 4 local references each: the JIT compiles a method past 8,000
-/// with MinOpts), so input channels are unrolled in chunks that fit and the chunks run in a loop.
+/// Chooses tiles from the spec and the size of the vector register file. Decisions, each a constant here:
+/// output channels are blocked 8 at a time with 32 registers (AVX-512's EVEX encoding) and 4 at a time with 16
+/// (AVX2 alone), the rest in one smaller block; each block's tile holds as many vectors of 8 positions as the
+/// registers allow (accumulators + one input vector per position vector + one broadcast weight, leaving
+/// <see cref="SpareRegisters"/>, at most 8 vectors); an unrolled method body holds at most
+/// <see cref="FmaBudget"/> FMAs (about 4 local references each: the JIT compiles a method past 8,000 with
+/// MinOpts), so input channels are unrolled in chunks that fit and the chunks run in a loop.
 /// </summary>
 internal static class TilePlanner
 {
-    public const int Registers = 30;
+    public const int WideRegisters = 32;
+    public const int NarrowRegisters = 16;
+    public const int SpareRegisters = 2;
     public const int MaxVectors = 8;
     public const int FmaBudget = 1024;
-    public const int BlockChannels = 8;
-    /// <summary>Output channels per group, bounded so that the generated block list stays short (2,048 lines).</summary>
+    /// <summary>Output channels per group, bounded so that the generated block lists stay short (at most 4,096 lines).</summary>
     public const int MaxChannelsPerGroup = 16384;
 
-    /// <summary>The plan, or null with the reason when one input channel's taps cannot fit the budget.</summary>
-    public static KernelPlan? Plan(LayerSpec spec, out string? tooLarge)
+    /// <summary>The plan for a register file, or null with the reason when one input channel's taps cannot fit the budget.</summary>
+    public static KernelPlan? Plan(LayerSpec spec, int registers, out string? tooLarge)
     {
         tooLarge = null;
-        if (spec.CoutPerGroup > MaxChannelsPerGroup)
-        {
-            tooLarge = $"Cout/Groups = {spec.CoutPerGroup} output channels per group would need {(spec.CoutPerGroup + BlockChannels - 1) / BlockChannels} " +
-                $"blocks of {BlockChannels}, each a line of the generated plan; at most {MaxChannelsPerGroup} output channels per group are supported";
-            return null;
-        }
         var blocks = new List<PlannedBlock>();
         var methods = new List<TileMethod>();
-        int coutG = spec.CoutPerGroup;
-        for (int first = 0; first < coutG; first += BlockChannels)
+        int coutG = spec.CoutPerGroup, blockChannels = registers >= WideRegisters ? 8 : 4;
+        if (coutG > MaxChannelsPerGroup)
         {
-            int channels = System.Math.Min(BlockChannels, coutG - first);
-            TileMethod? method = Method(spec, channels, out tooLarge);
+            tooLarge = $"Cout/Groups = {coutG} output channels per group would need {(coutG + blockChannels - 1) / blockChannels} " +
+                $"blocks of {blockChannels}, each a line of the generated plan; at most {MaxChannelsPerGroup} output channels per group are supported";
+            return null;
+        }
+        for (int first = 0; first < coutG; first += blockChannels)
+        {
+            int channels = System.Math.Min(blockChannels, coutG - first);
+            TileMethod? method = Method(spec, channels, registers - SpareRegisters, out tooLarge);
             if (method == null) return null;
             int index = methods.IndexOf(method.Value);
             if (index < 0) { index = methods.Count; methods.Add(method.Value); }
             blocks.Add(new PlannedBlock(first, channels, index));
         }
-        return new KernelPlan(spec, new EquatableArray<PlannedBlock>(blocks), new EquatableArray<TileMethod>(methods));
+        return new KernelPlan(spec, registers, new EquatableArray<PlannedBlock>(blocks), new EquatableArray<TileMethod>(methods));
     }
 
-    private static TileMethod? Method(LayerSpec spec, int channels, out string? tooLarge)
+    /// <summary>
+    /// The tiles for a segment's last positions, 1 to <c>Vectors - 1</c> vectors wide (each unrolled as far as the
+    /// budget allows), then the full tile itself.
+    /// </summary>
+    public static List<TileMethod> Variants(LayerSpec spec, TileMethod full)
+    {
+        var variants = new List<TileMethod>();
+        for (int vectors = 1; vectors < full.Vectors; vectors++)
+            variants.Add(new TileMethod(full.Channels, vectors, Chunk(spec, full.Channels, vectors), 0, full.HoldWeights) with
+            {
+                Chunks = spec.CinPerGroup / Chunk(spec, full.Channels, vectors),
+            });
+        variants.Add(full);
+        return variants;
+    }
+
+    private static int Chunk(LayerSpec spec, int channels, int vectors)
+    {
+        int cinG = spec.CinPerGroup;
+        for (int d = System.Math.Min(cinG, FmaBudget); d >= 1; d--)
+            if (cinG % d == 0 && (long)d * spec.Taps * channels * vectors <= FmaBudget) return d;
+        return 1;
+    }
+
+    private static TileMethod? Method(LayerSpec spec, int channels, int budget, out string? tooLarge)
     {
         tooLarge = null;
         int taps = spec.Taps, cinG = spec.CinPerGroup;
         // One broadcast register, and (for more than one channel) one register per input vector.
-        int vectors = channels == 1 ? MaxVectors : System.Math.Min(MaxVectors, (Registers - 1) / (channels + 1));
-        bool holdWeights = channels == 1 && cinG == 1 && taps + vectors + 1 <= Registers;
+        int vectors = System.Math.Min(MaxVectors, channels == 1 ? budget - 1 : (budget - 1) / (channels + 1));
+        bool holdWeights = channels == 1 && cinG == 1 && taps + vectors + 1 <= budget;
         while (vectors > 1 && (long)taps * channels * vectors > FmaBudget) vectors--;
         if ((long)taps * channels * vectors > FmaBudget)
         {
@@ -78,9 +106,7 @@ internal static class TilePlanner
                 "(past about 8,000 local references the JIT compiles a method without optimisation); use K <= 11";
             return null;
         }
-        int chunk = 1;
-        for (int d = System.Math.Min(cinG, FmaBudget); d >= 1; d--)
-            if (cinG % d == 0 && (long)d * taps * channels * vectors <= FmaBudget) { chunk = d; break; }
+        int chunk = Chunk(spec, channels, vectors);
         return new TileMethod(channels, vectors, chunk, cinG / chunk, holdWeights);
     }
 }

@@ -52,13 +52,11 @@ internal static class ConvRules
             message = $"Cout = {cout} is not divisible by Groups = {groups}";
             return ShapeProblem.NotDivisibleByGroups;
         }
-        // Each factor is below 2^31, so each pair's product fits a long; the product of all four need not.
-        long perTap = (long)cout * (cin / groups), taps = (long)k * k;
-        if (cin > MaxLength || cout > MaxLength || perTap > MaxLength || taps > MaxLength || perTap * taps > MaxLength)
+        double weights = (double)cout * (cin / groups) * k * k; // in double: four ints can overflow a long
+        if (weights > MaxLength || cin > MaxLength || cout > MaxLength)
         {
             property = "K";
-            message = $"the weights, Cout·(Cin/Groups)·K·K = {cout}·{cin / groups}·{k}·{k} floats, " +
-                $"or a channel count exceed the largest array ({MaxLength})";
+            message = $"the weights, Cout·(Cin/Groups)·K·K = {weights:F0} floats, or a channel count exceed the largest array ({MaxLength})";
             return ShapeProblem.TooLarge;
         }
         // The dilated kernel spans (K-1)·Dilation + 1 input positions; tap offsets are ints and a padded row an array.

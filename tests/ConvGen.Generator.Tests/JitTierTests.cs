@@ -42,7 +42,7 @@ public class JitTierTests
             Assert.True(prepared >= 10, stdout);
             Assert.Equal(prepared, tiles.Length);
             int layers = stdout.Split('\n').Count(line => line.Contains(": Conv ", StringComparison.Ordinal));
-            Assert.Equal(layers, tiles.Select(line => Regex.Match(line, @"JitProbe\.(\w+)\+ConvGenTiles").Groups[1].Value).Distinct().Count());
+            Assert.Equal(layers, tiles.Select(line => Regex.Match(line, @"JitProbe\.(\w+)[+:]").Groups[1].Value).Distinct().Count());
             // ...and each was optimised: FullOpts (AggressiveOptimization) or Tier1, never MinOpts or Tier0.
             Assert.All(tiles, line =>
             {

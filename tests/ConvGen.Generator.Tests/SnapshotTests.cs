@@ -52,29 +52,33 @@ public class SnapshotTests
         Snapshot.Verify("GlobalNamespace", GeneratorRunner.Run(
             "[ConvGen.GroupedConv(Cin = 2, Cout = 4, K = 3, Padding = 1)] partial class GlobalLayer { }").SingleSource());
 
-    /// <summary>The emitter alone, fed a hand-built model and plan (a remainder block and a chunked method).</summary>
+    /// <summary>The emitter alone, fed a hand-built model and plans (wide and narrow differ; a remainder block; a chunked method).</summary>
     [Fact]
     public void Emitter_from_hand_built_model_matches_snapshot()
     {
         var spec = new LayerSpec(Cin: 4, Cout: 10, K: 1, Groups: 1, Stride: 1, Padding: 0, Dilation: 1,
             Bias: true, Activation: 1, ShuffleOutput: false);
         var model = new LayerModel("Hand.Built", new EquatableArray<ContainingType>([new ContainingType("record", "Outer")]), "HandBuilt", spec);
-        var plan = new KernelPlan(spec,
+        var wide = new KernelPlan(spec, TilePlanner.WideRegisters,
             new EquatableArray<PlannedBlock>([new PlannedBlock(0, 8, 0), new PlannedBlock(8, 2, 1)]),
             new EquatableArray<TileMethod>([new TileMethod(8, 2, 2, 2, false), new TileMethod(2, 4, 4, 1, false)]));
-        Snapshot.Verify("EmitterHandBuilt", GroupedConvGenerator.Emit(model, plan));
+        var narrow = new KernelPlan(spec, TilePlanner.NarrowRegisters,
+            new EquatableArray<PlannedBlock>([new PlannedBlock(0, 4, 0), new PlannedBlock(4, 4, 0), new PlannedBlock(8, 2, 1)]),
+            new EquatableArray<TileMethod>([new TileMethod(4, 2, 4, 1, false), new TileMethod(2, 4, 4, 1, false)]));
+        Snapshot.Verify("EmitterHandBuilt", GroupedConvGenerator.Emit(model, wide, narrow));
     }
 
-    /// <summary>The emitter's depthwise case with weights held in registers, from a hand-built plan.</summary>
+    /// <summary>The emitter's depthwise case with weights held in registers, one plan for both register files.</summary>
     [Fact]
     public void Emitter_depthwise_hold_weights_matches_snapshot()
     {
         var spec = new LayerSpec(Cin: 2, Cout: 2, K: 3, Groups: 2, Stride: 2, Padding: 1, Dilation: 1,
             Bias: false, Activation: 2, ShuffleOutput: true);
         var model = new LayerModel(null, default, "HandDepthwise", spec);
-        var plan = new KernelPlan(spec, new EquatableArray<PlannedBlock>([new PlannedBlock(0, 1, 0)]),
-            new EquatableArray<TileMethod>([new TileMethod(1, 2, 1, 1, true)]));
-        Snapshot.Verify("EmitterDepthwiseHold", GroupedConvGenerator.Emit(model, plan));
+        var blocks = new EquatableArray<PlannedBlock>([new PlannedBlock(0, 1, 0)]);
+        var methods = new EquatableArray<TileMethod>([new TileMethod(1, 2, 1, 1, true)]);
+        Snapshot.Verify("EmitterDepthwiseHold", GroupedConvGenerator.Emit(model,
+            new KernelPlan(spec, TilePlanner.WideRegisters, blocks, methods), new KernelPlan(spec, TilePlanner.NarrowRegisters, blocks, methods)));
     }
 
     [Fact]

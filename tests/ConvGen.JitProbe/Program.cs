@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using ConvGen;
@@ -33,9 +34,9 @@ foreach ((Type type, ConvSpec spec, Func<float[], float[], IConvKernel> create) 
         var output = new float[spec.OutputLength(size, size)];
         kernel.Forward(input, output, size, size);
     }
-    Type tiles = type.GetNestedType("ConvGenTiles", BindingFlags.NonPublic)
-        ?? throw new InvalidOperationException($"{type.Name} has no ConvGenTiles");
-    foreach (MethodInfo method in tiles.GetMethods(BindingFlags.NonPublic | BindingFlags.Public | BindingFlags.Static))
+    // Tile methods live on the layer class or on a nested type of it, depending on the emitter's layout.
+    const BindingFlags Statics = BindingFlags.NonPublic | BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly;
+    foreach (MethodInfo method in type.GetNestedTypes(BindingFlags.NonPublic | BindingFlags.Public).Append(type).SelectMany(t => t.GetMethods(Statics)))
     {
         if (!method.Name.StartsWith("Tile_", StringComparison.Ordinal)) continue;
         RuntimeHelpers.PrepareMethod(method.MethodHandle);

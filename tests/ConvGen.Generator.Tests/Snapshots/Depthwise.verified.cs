@@ -11,8 +11,14 @@ namespace Models
         /// <summary>The layer this class computes, with its output-size arithmetic.</summary>
         public static global::ConvGen.ConvSpec Spec { get; } = new global::ConvGen.ConvSpec(Cin: 32, Cout: 32, K: 3, Groups: 32, Stride: 1, Padding: 1, Dilation: 1, Bias: false, Activation: global::ConvGen.ConvActivation.None, ShuffleOutput: false);
         
-        private static readonly global::ConvGen.TilePlan s_plan = new global::ConvGen.TilePlan(Spec,
-            new global::ConvGen.TileBlock(FirstChannel: 0, Channels: 1, PackedChannels: 1, TileWidth: 64));
+        /// <summary>Whether the JIT has 32 vector registers (AVX-512's EVEX encoding) rather than 16: it picks the tiles.</summary>
+        private static readonly bool s_wide = global::ConvGen.ConvEngine.HasWideRegisterFile;
+        
+        private static readonly global::ConvGen.TilePlan s_plan = s_wide
+            ? new global::ConvGen.TilePlan(Spec,
+                new global::ConvGen.TileBlock(FirstChannel: 0, Channels: 1, PackedChannels: 1, TileWidth: 64))
+            : new global::ConvGen.TilePlan(Spec,
+                new global::ConvGen.TileBlock(FirstChannel: 0, Channels: 1, PackedChannels: 1, TileWidth: 64));
         
         private readonly float[] _weights;
         private readonly float[]? _bias;
@@ -28,136 +34,1497 @@ namespace Models
         
         global::ConvGen.ConvSpec global::ConvGen.IConvKernel.Spec => Spec;
         
+        /// <summary>
+        /// Threads a forward call may use, as <c>ParallelOptions.MaxDegreeOfParallelism</c>: 1 (the default) runs on the
+        /// calling thread, -1 uses all cores, N at most N. Results are bit-identical for any value.
+        /// </summary>
+        public int MaxDegreeOfParallelism
+        {
+            get => _maxDegreeOfParallelism;
+            set { global::ConvGen.ConvEngine.CheckDegreeOfParallelism(value); _maxDegreeOfParallelism = value; }
+        }
+        
+        private int _maxDegreeOfParallelism = 1;
+        
         /// <inheritdoc cref="global::ConvGen.IConvKernel.Forward(global::System.ReadOnlySpan{float}, global::System.Span{float}, int, int, int)"/>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int height, int width, int batch = 1) =>
-            global::ConvGen.ConvEngine.Forward<ConvGenTiles>(s_plan, _weights, _bias, input, default, false, output, height, width, batch);
+            ForwardCore(input, default, false, output, height, width, batch);
         
         /// <inheritdoc cref="global::ConvGen.IConvKernel.Forward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, global::System.Span{float}, int, int, int)"/>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> residual, global::System.Span<float> output, int height, int width, int batch = 1) =>
-            global::ConvGen.ConvEngine.Forward<ConvGenTiles>(s_plan, _weights, _bias, input, residual, true, output, height, width, batch);
+            ForwardCore(input, residual, true, output, height, width, batch);
         
-        /// <summary>This layer's tile kernels, one per output-channel block.</summary>
-        private readonly struct ConvGenTiles : global::ConvGen.ITileKernels
+        private void ForwardCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> residual, bool hasResidual, global::System.Span<float> output, int height, int width, int batch)
+        {
+            if (s_wide) global::ConvGen.ConvEngine.Forward<WideTiles>(s_plan, _weights, _bias, input, residual, hasResidual, output, height, width, batch, _maxDegreeOfParallelism);
+            else global::ConvGen.ConvEngine.Forward<NarrowTiles>(s_plan, _weights, _bias, input, residual, hasResidual, output, height, width, batch, _maxDegreeOfParallelism);
+        }
+        
+        /// <summary>The tile kernels for 32 vector registers (AVX-512), one per output-channel block.</summary>
+        private readonly struct WideTiles : global::ConvGen.ITileKernels
         {
             public static void Run(int block, ref global::ConvGen.TileArgs args)
             {
-                Tile_1co_64px(ref args);
+                Segment_1co_64px_HeldWeights(ref args);
             }
-            
-            /// <summary>1 output channel × 64 positions (8 accumulators); 1 input channel × 9 taps unrolled (72 FMAs); the taps' weights stay in registers.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Tile_1co_64px(ref global::ConvGen.TileArgs args)
+        }
+        
+        /// <summary>The tile kernels for 16 vector registers (AVX2), one per output-channel block.</summary>
+        private readonly struct NarrowTiles : global::ConvGen.ITileKernels
+        {
+            public static void Run(int block, ref global::ConvGen.TileArgs args)
             {
-                nint start0 = 0;
-                nint start1 = args.RowPitch;
-                nint start2 = 2 * args.RowPitch;
-                nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-                ref float input = ref args.Input;
-                ref float output = ref args.Output;
-                global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
-                global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
-                global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
-                global::System.Runtime.Intrinsics.Vector256<float> w3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 3));
-                global::System.Runtime.Intrinsics.Vector256<float> w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 4));
-                global::System.Runtime.Intrinsics.Vector256<float> w5 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 5));
-                global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
-                global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
-                global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
-                for (nint tile = args.Tiles; tile > 0; tile--)
+                Segment_1co_64px(ref args);
+            }
+        }
+        
+        /// <summary>A segment of positions for 1 output channel: 64-position tiles, then one tile of 8 to 64 positions for the rest.</summary>
+        private static void Segment_1co_64px_HeldWeights(ref global::ConvGen.TileArgs args)
+        {
+            nint full = args.Count / 64;
+            int rest = (int)(args.Count - full * 64);
+            if (full > 0) Tile_1co_64px_HeldWeights(ref args, 0, full, 8);
+            if (rest == 0) return;
+            int lanes = rest - (rest - 1) / 8 * 8;
+            switch ((rest + 7) / 8)
+            {
+                case 1: Tile_1co_8px_HeldWeights(ref args, full * 64, 1, lanes); break;
+                case 2: Tile_1co_16px_HeldWeights(ref args, full * 64, 1, lanes); break;
+                case 3: Tile_1co_24px_HeldWeights(ref args, full * 64, 1, lanes); break;
+                case 4: Tile_1co_32px_HeldWeights(ref args, full * 64, 1, lanes); break;
+                case 5: Tile_1co_40px_HeldWeights(ref args, full * 64, 1, lanes); break;
+                case 6: Tile_1co_48px_HeldWeights(ref args, full * 64, 1, lanes); break;
+                case 7: Tile_1co_56px_HeldWeights(ref args, full * 64, 1, lanes); break;
+                default: Tile_1co_64px_HeldWeights(ref args, full * 64, 1, lanes); break;
+            }
+        }
+        
+        /// <summary>A segment of positions for 1 output channel: 64-position tiles, then one tile of 8 to 64 positions for the rest.</summary>
+        private static void Segment_1co_64px(ref global::ConvGen.TileArgs args)
+        {
+            nint full = args.Count / 64;
+            int rest = (int)(args.Count - full * 64);
+            if (full > 0) Tile_1co_64px(ref args, 0, full, 8);
+            if (rest == 0) return;
+            int lanes = rest - (rest - 1) / 8 * 8;
+            switch ((rest + 7) / 8)
+            {
+                case 1: Tile_1co_8px(ref args, full * 64, 1, lanes); break;
+                case 2: Tile_1co_16px(ref args, full * 64, 1, lanes); break;
+                case 3: Tile_1co_24px(ref args, full * 64, 1, lanes); break;
+                case 4: Tile_1co_32px(ref args, full * 64, 1, lanes); break;
+                case 5: Tile_1co_40px(ref args, full * 64, 1, lanes); break;
+                case 6: Tile_1co_48px(ref args, full * 64, 1, lanes); break;
+                case 7: Tile_1co_56px(ref args, full * 64, 1, lanes); break;
+                default: Tile_1co_64px(ref args, full * 64, 1, lanes); break;
+            }
+        }
+        
+        /// <summary>1 output channel × 8 positions (1 accumulators); 1 input channel × 9 taps unrolled (9 FMAs); the taps' weights stay in registers. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_1co_8px_HeldWeights(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint start1 = args.RowPitch;
+            nint start2 = 2 * args.RowPitch;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
+            global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
+            global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
+            global::System.Runtime.Intrinsics.Vector256<float> w3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 3));
+            global::System.Runtime.Intrinsics.Vector256<float> w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 4));
+            global::System.Runtime.Intrinsics.Vector256<float> w5 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 5));
+            global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
+            global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
+            global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
+            for (nint tile = tiles; tile > 0; tile--)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                ref float x = ref input;
+                // input channel 0
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v7 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    ref float x = ref input;
-                    // input channel 0
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
-                        ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), w0, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), w0, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), w0, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40), w0, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48), w0, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 56), w0, c0v7);
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w1, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), w1, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), w1, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), w1, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 41), w1, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 49), w1, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 57), w1, c0v7);
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), w2, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), w2, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), w2, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), w2, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 42), w2, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 50), w2, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 58), w2, c0v7);
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w3, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), w3, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), w3, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), w3, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 40), w3, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 48), w3, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 56), w3, c0v7);
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), w4, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), w4, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), w4, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), w4, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 41), w4, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 49), w4, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 57), w4, c0v7);
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), w5, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), w5, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), w5, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), w5, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 42), w5, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 50), w5, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 58), w5, c0v7);
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w6, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), w6, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), w6, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), w6, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 40), w6, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 48), w6, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 56), w6, c0v7);
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w7, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), w7, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), w7, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), w7, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 41), w7, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 49), w7, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 57), w7, c0v7);
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), w8, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), w8, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), w8, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), w8, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 42), w8, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 50), w8, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 58), w8, c0v7);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    ref float y = ref output;
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0v0, ref y, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0v1, ref y, 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0v2, ref y, 16);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0v3, ref y, 24);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0v4, ref y, 32);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0v5, ref y, 40);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0v6, ref y, 48);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0v7, ref y, 56);
-                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64);
-                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64);
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
                 }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 8);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 8);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 8);
+            }
+        }
+        
+        /// <summary>1 output channel × 16 positions (2 accumulators); 1 input channel × 9 taps unrolled (18 FMAs); the taps' weights stay in registers. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_1co_16px_HeldWeights(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint start1 = args.RowPitch;
+            nint start2 = 2 * args.RowPitch;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
+            global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
+            global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
+            global::System.Runtime.Intrinsics.Vector256<float> w3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 3));
+            global::System.Runtime.Intrinsics.Vector256<float> w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 4));
+            global::System.Runtime.Intrinsics.Vector256<float> w5 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 5));
+            global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
+            global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
+            global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
+            for (nint tile = tiles; tile > 0; tile--)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                ref float x = ref input;
+                // input channel 0
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w1, c0v1);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), w2, c0v1);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w3, c0v1);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), w4, c0v1);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), w5, c0v1);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w6, c0v1);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w7, c0v1);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), w8, c0v1);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 16);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 16);
+            }
+        }
+        
+        /// <summary>1 output channel × 24 positions (3 accumulators); 1 input channel × 9 taps unrolled (27 FMAs); the taps' weights stay in registers. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_1co_24px_HeldWeights(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint start1 = args.RowPitch;
+            nint start2 = 2 * args.RowPitch;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
+            global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
+            global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
+            global::System.Runtime.Intrinsics.Vector256<float> w3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 3));
+            global::System.Runtime.Intrinsics.Vector256<float> w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 4));
+            global::System.Runtime.Intrinsics.Vector256<float> w5 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 5));
+            global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
+            global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
+            global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
+            for (nint tile = tiles; tile > 0; tile--)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                ref float x = ref input;
+                // input channel 0
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), w0, c0v2);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w1, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), w1, c0v2);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), w2, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), w2, c0v2);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w3, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), w3, c0v2);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), w4, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), w4, c0v2);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), w5, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), w5, c0v2);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w6, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), w6, c0v2);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w7, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), w7, c0v2);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), w8, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), w8, c0v2);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 24);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 24);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 24);
+            }
+        }
+        
+        /// <summary>1 output channel × 32 positions (4 accumulators); 1 input channel × 9 taps unrolled (36 FMAs); the taps' weights stay in registers. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_1co_32px_HeldWeights(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint start1 = args.RowPitch;
+            nint start2 = 2 * args.RowPitch;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
+            global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
+            global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
+            global::System.Runtime.Intrinsics.Vector256<float> w3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 3));
+            global::System.Runtime.Intrinsics.Vector256<float> w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 4));
+            global::System.Runtime.Intrinsics.Vector256<float> w5 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 5));
+            global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
+            global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
+            global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
+            for (nint tile = tiles; tile > 0; tile--)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                ref float x = ref input;
+                // input channel 0
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), w0, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), w0, c0v3);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w1, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), w1, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), w1, c0v3);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), w2, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), w2, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), w2, c0v3);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w3, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), w3, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), w3, c0v3);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), w4, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), w4, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), w4, c0v3);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), w5, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), w5, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), w5, c0v3);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w6, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), w6, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), w6, c0v3);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w7, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), w7, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), w7, c0v3);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), w8, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), w8, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), w8, c0v3);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 32);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 32);
+            }
+        }
+        
+        /// <summary>1 output channel × 40 positions (5 accumulators); 1 input channel × 9 taps unrolled (45 FMAs); the taps' weights stay in registers. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_1co_40px_HeldWeights(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint start1 = args.RowPitch;
+            nint start2 = 2 * args.RowPitch;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
+            global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
+            global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
+            global::System.Runtime.Intrinsics.Vector256<float> w3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 3));
+            global::System.Runtime.Intrinsics.Vector256<float> w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 4));
+            global::System.Runtime.Intrinsics.Vector256<float> w5 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 5));
+            global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
+            global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
+            global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
+            for (nint tile = tiles; tile > 0; tile--)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                ref float x = ref input;
+                // input channel 0
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), w0, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), w0, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), w0, c0v4);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w1, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), w1, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), w1, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), w1, c0v4);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), w2, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), w2, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), w2, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), w2, c0v4);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w3, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), w3, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), w3, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), w3, c0v4);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), w4, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), w4, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), w4, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), w4, c0v4);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), w5, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), w5, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), w5, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), w5, c0v4);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w6, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), w6, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), w6, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), w6, c0v4);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w7, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), w7, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), w7, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), w7, c0v4);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), w8, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), w8, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), w8, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), w8, c0v4);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 40);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 40);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 40);
+            }
+        }
+        
+        /// <summary>1 output channel × 48 positions (6 accumulators); 1 input channel × 9 taps unrolled (54 FMAs); the taps' weights stay in registers. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_1co_48px_HeldWeights(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint start1 = args.RowPitch;
+            nint start2 = 2 * args.RowPitch;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
+            global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
+            global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
+            global::System.Runtime.Intrinsics.Vector256<float> w3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 3));
+            global::System.Runtime.Intrinsics.Vector256<float> w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 4));
+            global::System.Runtime.Intrinsics.Vector256<float> w5 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 5));
+            global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
+            global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
+            global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
+            for (nint tile = tiles; tile > 0; tile--)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                ref float x = ref input;
+                // input channel 0
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), w0, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), w0, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), w0, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40), w0, c0v5);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w1, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), w1, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), w1, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), w1, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 41), w1, c0v5);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), w2, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), w2, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), w2, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), w2, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 42), w2, c0v5);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w3, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), w3, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), w3, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), w3, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 40), w3, c0v5);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), w4, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), w4, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), w4, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), w4, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 41), w4, c0v5);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), w5, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), w5, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), w5, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), w5, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 42), w5, c0v5);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w6, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), w6, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), w6, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), w6, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 40), w6, c0v5);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w7, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), w7, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), w7, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), w7, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 41), w7, c0v5);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), w8, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), w8, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), w8, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), w8, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 42), w8, c0v5);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 48);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 48);
+            }
+        }
+        
+        /// <summary>1 output channel × 56 positions (7 accumulators); 1 input channel × 9 taps unrolled (63 FMAs); the taps' weights stay in registers. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_1co_56px_HeldWeights(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint start1 = args.RowPitch;
+            nint start2 = 2 * args.RowPitch;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
+            global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
+            global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
+            global::System.Runtime.Intrinsics.Vector256<float> w3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 3));
+            global::System.Runtime.Intrinsics.Vector256<float> w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 4));
+            global::System.Runtime.Intrinsics.Vector256<float> w5 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 5));
+            global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
+            global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
+            global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
+            for (nint tile = tiles; tile > 0; tile--)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                ref float x = ref input;
+                // input channel 0
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), w0, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), w0, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), w0, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40), w0, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48), w0, c0v6);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w1, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), w1, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), w1, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), w1, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 41), w1, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 49), w1, c0v6);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), w2, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), w2, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), w2, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), w2, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 42), w2, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 50), w2, c0v6);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w3, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), w3, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), w3, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), w3, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 40), w3, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 48), w3, c0v6);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), w4, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), w4, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), w4, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), w4, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 41), w4, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 49), w4, c0v6);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), w5, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), w5, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), w5, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), w5, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 42), w5, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 50), w5, c0v6);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w6, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), w6, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), w6, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), w6, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 40), w6, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 48), w6, c0v6);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w7, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), w7, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), w7, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), w7, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 41), w7, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 49), w7, c0v6);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), w8, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), w8, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), w8, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), w8, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 42), w8, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 50), w8, c0v6);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 56);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 56);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 56);
+            }
+        }
+        
+        /// <summary>1 output channel × 64 positions (8 accumulators); 1 input channel × 9 taps unrolled (72 FMAs); the taps' weights stay in registers. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_1co_64px_HeldWeights(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint start1 = args.RowPitch;
+            nint start2 = 2 * args.RowPitch;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
+            global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
+            global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
+            global::System.Runtime.Intrinsics.Vector256<float> w3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 3));
+            global::System.Runtime.Intrinsics.Vector256<float> w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 4));
+            global::System.Runtime.Intrinsics.Vector256<float> w5 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 5));
+            global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
+            global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
+            global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
+            for (nint tile = tiles; tile > 0; tile--)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v7 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                ref float x = ref input;
+                // input channel 0
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), w0, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), w0, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), w0, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40), w0, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48), w0, c0v6);
+                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 56), w0, c0v7);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w1, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), w1, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), w1, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), w1, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 41), w1, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 49), w1, c0v6);
+                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 57), w1, c0v7);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), w2, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), w2, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), w2, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), w2, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 42), w2, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 50), w2, c0v6);
+                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 58), w2, c0v7);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w3, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), w3, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), w3, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), w3, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 40), w3, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 48), w3, c0v6);
+                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 56), w3, c0v7);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), w4, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), w4, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), w4, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), w4, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 41), w4, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 49), w4, c0v6);
+                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 57), w4, c0v7);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), w5, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), w5, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), w5, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), w5, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 42), w5, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 50), w5, c0v6);
+                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 58), w5, c0v7);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w6, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), w6, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), w6, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), w6, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 40), w6, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 48), w6, c0v6);
+                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 56), w6, c0v7);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w7, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), w7, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), w7, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), w7, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 41), w7, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 49), w7, c0v6);
+                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 57), w7, c0v7);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), w8, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), w8, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), w8, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), w8, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 42), w8, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 50), w8, c0v6);
+                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 58), w8, c0v7);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 56), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 56), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c0v7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 56), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 56), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 64);
+            }
+        }
+        
+        /// <summary>1 output channel × 8 positions (1 accumulators); 1 input channel × 9 taps unrolled (9 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_1co_8px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint start1 = args.RowPitch;
+            nint start2 = 2 * args.RowPitch;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint tile = tiles; tile > 0; tile--)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> b;
+                ref float x = ref input;
+                ref float w = ref args.Weights;
+                // input channel 0
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 8);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 8);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 8);
+            }
+        }
+        
+        /// <summary>1 output channel × 16 positions (2 accumulators); 1 input channel × 9 taps unrolled (18 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_1co_16px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint start1 = args.RowPitch;
+            nint start2 = 2 * args.RowPitch;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint tile = tiles; tile > 0; tile--)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> b;
+                ref float x = ref input;
+                ref float w = ref args.Weights;
+                // input channel 0
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), b, c0v1);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), b, c0v1);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), b, c0v1);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), b, c0v1);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), b, c0v1);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), b, c0v1);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), b, c0v1);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), b, c0v1);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), b, c0v1);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 16);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 16);
+            }
+        }
+        
+        /// <summary>1 output channel × 24 positions (3 accumulators); 1 input channel × 9 taps unrolled (27 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_1co_24px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint start1 = args.RowPitch;
+            nint start2 = 2 * args.RowPitch;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint tile = tiles; tile > 0; tile--)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> b;
+                ref float x = ref input;
+                ref float w = ref args.Weights;
+                // input channel 0
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), b, c0v2);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), b, c0v2);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), b, c0v2);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), b, c0v2);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), b, c0v2);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), b, c0v2);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), b, c0v2);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), b, c0v2);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), b, c0v2);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 24);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 24);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 24);
+            }
+        }
+        
+        /// <summary>1 output channel × 32 positions (4 accumulators); 1 input channel × 9 taps unrolled (36 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_1co_32px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint start1 = args.RowPitch;
+            nint start2 = 2 * args.RowPitch;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint tile = tiles; tile > 0; tile--)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> b;
+                ref float x = ref input;
+                ref float w = ref args.Weights;
+                // input channel 0
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), b, c0v3);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), b, c0v3);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), b, c0v3);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), b, c0v3);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), b, c0v3);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), b, c0v3);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), b, c0v3);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), b, c0v3);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), b, c0v3);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 32);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 32);
+            }
+        }
+        
+        /// <summary>1 output channel × 40 positions (5 accumulators); 1 input channel × 9 taps unrolled (45 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_1co_40px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint start1 = args.RowPitch;
+            nint start2 = 2 * args.RowPitch;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint tile = tiles; tile > 0; tile--)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> b;
+                ref float x = ref input;
+                ref float w = ref args.Weights;
+                // input channel 0
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), b, c0v4);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), b, c0v4);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), b, c0v4);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), b, c0v4);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), b, c0v4);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), b, c0v4);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), b, c0v4);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), b, c0v4);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), b, c0v4);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 40);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 40);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 40);
+            }
+        }
+        
+        /// <summary>1 output channel × 48 positions (6 accumulators); 1 input channel × 9 taps unrolled (54 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_1co_48px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint start1 = args.RowPitch;
+            nint start2 = 2 * args.RowPitch;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint tile = tiles; tile > 0; tile--)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> b;
+                ref float x = ref input;
+                ref float w = ref args.Weights;
+                // input channel 0
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40), b, c0v5);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 41), b, c0v5);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 42), b, c0v5);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 40), b, c0v5);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 41), b, c0v5);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 42), b, c0v5);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 40), b, c0v5);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 41), b, c0v5);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 42), b, c0v5);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 48);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 48);
+            }
+        }
+        
+        /// <summary>1 output channel × 56 positions (7 accumulators); 1 input channel × 9 taps unrolled (63 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_1co_56px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint start1 = args.RowPitch;
+            nint start2 = 2 * args.RowPitch;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint tile = tiles; tile > 0; tile--)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> b;
+                ref float x = ref input;
+                ref float w = ref args.Weights;
+                // input channel 0
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40), b, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48), b, c0v6);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 41), b, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 49), b, c0v6);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 42), b, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 50), b, c0v6);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 40), b, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 48), b, c0v6);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 41), b, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 49), b, c0v6);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 42), b, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 50), b, c0v6);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 40), b, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 48), b, c0v6);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 41), b, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 49), b, c0v6);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 42), b, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 50), b, c0v6);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 56);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 56);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 56);
+            }
+        }
+        
+        /// <summary>1 output channel × 64 positions (8 accumulators); 1 input channel × 9 taps unrolled (72 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_1co_64px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint start1 = args.RowPitch;
+            nint start2 = 2 * args.RowPitch;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint tile = tiles; tile > 0; tile--)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v7 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> b;
+                ref float x = ref input;
+                ref float w = ref args.Weights;
+                // input channel 0
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40), b, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48), b, c0v6);
+                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 56), b, c0v7);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 41), b, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 49), b, c0v6);
+                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 57), b, c0v7);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 42), b, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 50), b, c0v6);
+                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 58), b, c0v7);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 40), b, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 48), b, c0v6);
+                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 56), b, c0v7);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 41), b, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 49), b, c0v6);
+                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 57), b, c0v7);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 42), b, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 50), b, c0v6);
+                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 58), b, c0v7);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 40), b, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 48), b, c0v6);
+                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 56), b, c0v7);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 41), b, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 49), b, c0v6);
+                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 57), b, c0v7);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 42), b, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 50), b, c0v6);
+                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 58), b, c0v7);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 56), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 56), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c0v7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 56), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 56), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 64);
             }
         }
     }

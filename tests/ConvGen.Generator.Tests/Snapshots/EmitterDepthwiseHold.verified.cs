@@ -9,8 +9,9 @@ partial class HandDepthwise : global::ConvGen.IConvKernel
     /// <summary>The layer this class computes, with its output-size arithmetic.</summary>
     public static global::ConvGen.ConvSpec Spec { get; } = new global::ConvGen.ConvSpec(Cin: 2, Cout: 2, K: 3, Groups: 2, Stride: 2, Padding: 1, Dilation: 1, Bias: false, Activation: global::ConvGen.ConvActivation.Relu6, ShuffleOutput: true);
     
-    private static readonly global::ConvGen.TilePlan s_plan = new global::ConvGen.TilePlan(Spec,
-        new global::ConvGen.TileBlock(FirstChannel: 0, Channels: 1, PackedChannels: 1, TileWidth: 16));
+    private static readonly global::ConvGen.TilePlan s_plan =
+        new global::ConvGen.TilePlan(Spec,
+            new global::ConvGen.TileBlock(FirstChannel: 0, Channels: 1, PackedChannels: 1, TileWidth: 16));
     
     private readonly float[] _weights;
     private readonly float[]? _bias;
@@ -26,82 +27,178 @@ partial class HandDepthwise : global::ConvGen.IConvKernel
     
     global::ConvGen.ConvSpec global::ConvGen.IConvKernel.Spec => Spec;
     
+    /// <summary>
+    /// Threads a forward call may use, as <c>ParallelOptions.MaxDegreeOfParallelism</c>: 1 (the default) runs on the
+    /// calling thread, -1 uses all cores, N at most N. Results are bit-identical for any value.
+    /// </summary>
+    public int MaxDegreeOfParallelism
+    {
+        get => _maxDegreeOfParallelism;
+        set { global::ConvGen.ConvEngine.CheckDegreeOfParallelism(value); _maxDegreeOfParallelism = value; }
+    }
+    
+    private int _maxDegreeOfParallelism = 1;
+    
     /// <inheritdoc cref="global::ConvGen.IConvKernel.Forward(global::System.ReadOnlySpan{float}, global::System.Span{float}, int, int, int)"/>
     public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int height, int width, int batch = 1) =>
-        global::ConvGen.ConvEngine.Forward<ConvGenTiles>(s_plan, _weights, _bias, input, default, false, output, height, width, batch);
+        ForwardCore(input, default, false, output, height, width, batch);
     
     /// <inheritdoc cref="global::ConvGen.IConvKernel.Forward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, global::System.Span{float}, int, int, int)"/>
     public void Forward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> residual, global::System.Span<float> output, int height, int width, int batch = 1) =>
-        global::ConvGen.ConvEngine.Forward<ConvGenTiles>(s_plan, _weights, _bias, input, residual, true, output, height, width, batch);
+        ForwardCore(input, residual, true, output, height, width, batch);
     
-    /// <summary>This layer's tile kernels, one per output-channel block.</summary>
-    private readonly struct ConvGenTiles : global::ConvGen.ITileKernels
+    private void ForwardCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> residual, bool hasResidual, global::System.Span<float> output, int height, int width, int batch)
+    {
+        global::ConvGen.ConvEngine.Forward<Tiles>(s_plan, _weights, _bias, input, residual, hasResidual, output, height, width, batch, _maxDegreeOfParallelism);
+    }
+    
+    /// <summary>The tile kernels for any register file, one per output-channel block.</summary>
+    private readonly struct Tiles : global::ConvGen.ITileKernels
     {
         public static void Run(int block, ref global::ConvGen.TileArgs args)
         {
-            Tile_1co_16px(ref args);
+            Segment_1co_16px_HeldWeights(ref args);
         }
-        
-        /// <summary>1 output channel × 16 positions (2 accumulators); 1 input channel × 9 taps unrolled (18 FMAs); the taps' weights stay in registers.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_1co_16px(ref global::ConvGen.TileArgs args)
+    }
+    
+    /// <summary>A segment of positions for 1 output channel: 16-position tiles, then one tile of 8 to 16 positions for the rest.</summary>
+    private static void Segment_1co_16px_HeldWeights(ref global::ConvGen.TileArgs args)
+    {
+        nint full = args.Count / 16;
+        int rest = (int)(args.Count - full * 16);
+        if (full > 0) Tile_1co_16px_HeldWeights(ref args, 0, full, 8);
+        if (rest == 0) return;
+        int lanes = rest - (rest - 1) / 8 * 8;
+        switch ((rest + 7) / 8)
         {
-            nint start0 = 0;
-            nint start1 = args.PhasePitch;
-            nint start2 = 2 * args.PhasePitch;
-            nint start3 = 3 * args.PhasePitch;
-            nint start4 = args.RowPitch;
-            nint start5 = args.PhasePitch + args.RowPitch;
-            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            ref float input = ref args.Input;
-            ref float output = ref args.Output;
-            global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
-            global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
-            global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
-            global::System.Runtime.Intrinsics.Vector256<float> w3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 3));
-            global::System.Runtime.Intrinsics.Vector256<float> w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 4));
-            global::System.Runtime.Intrinsics.Vector256<float> w5 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 5));
-            global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
-            global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
-            global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
-            for (nint tile = args.Tiles; tile > 0; tile--)
+            case 1: Tile_1co_8px_HeldWeights(ref args, full * 16, 1, lanes); break;
+            default: Tile_1co_16px_HeldWeights(ref args, full * 16, 1, lanes); break;
+        }
+    }
+    
+    /// <summary>1 output channel × 8 positions (1 accumulators); 1 input channel × 9 taps unrolled (9 FMAs); the taps' weights stay in registers. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void Tile_1co_8px_HeldWeights(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+    {
+        nint start0 = 0;
+        nint start1 = args.PhasePitch;
+        nint start2 = 2 * args.PhasePitch;
+        nint start3 = 3 * args.PhasePitch;
+        nint start4 = args.RowPitch;
+        nint start5 = args.PhasePitch + args.RowPitch;
+        nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+        bool hasResidual = args.HasResidual;
+        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+        ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+        ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+        global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
+        global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
+        global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
+        global::System.Runtime.Intrinsics.Vector256<float> w3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 3));
+        global::System.Runtime.Intrinsics.Vector256<float> w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 4));
+        global::System.Runtime.Intrinsics.Vector256<float> w5 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 5));
+        global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
+        global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
+        global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
+        for (nint tile = tiles; tile > 0; tile--)
+        {
+            global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            ref float x = ref input;
+            // input channel 0
             {
-                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                ref float x = ref input;
-                // input channel 0
-                {
-                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
-                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
-                    ref float r3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start3);
-                    ref float r4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start4);
-                    ref float r5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start5);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w1, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w1, c0v1);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w2, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w2, c0v1);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w3, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w3, c0v1);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r3, 0), w4, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r3, 8), w4, c0v1);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w5, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w5, c0v1);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 0), w6, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 8), w6, c0v1);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r5, 0), w7, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r5, 8), w7, c0v1);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 1), w8, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 9), w8, c0v1);
-                }
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                ref float y = ref output;
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0v0, ref y, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0v1, ref y, 8);
-                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 16);
-                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16);
+                ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                ref float r3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start3);
+                ref float r4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start4);
+                ref float r5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start5);
+                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
+                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w1, c0v0);
+                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w2, c0v0);
+                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w3, c0v0);
+                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r3, 0), w4, c0v0);
+                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w5, c0v0);
+                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 0), w6, c0v0);
+                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r5, 0), w7, c0v0);
+                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 1), w8, c0v0);
             }
+            x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+            int lanes = tile == 1 ? lastLanes : 8;
+            ref float y = ref output;
+            ref float r = ref residual;
+            if (lanes == 8) global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu6);
+            else global::ConvGen.TileStore.Partial(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.Relu6);
+            input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 8);
+            output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 8);
+            residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 8);
+        }
+    }
+    
+    /// <summary>1 output channel × 16 positions (2 accumulators); 1 input channel × 9 taps unrolled (18 FMAs); the taps' weights stay in registers. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void Tile_1co_16px_HeldWeights(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+    {
+        nint start0 = 0;
+        nint start1 = args.PhasePitch;
+        nint start2 = 2 * args.PhasePitch;
+        nint start3 = 3 * args.PhasePitch;
+        nint start4 = args.RowPitch;
+        nint start5 = args.PhasePitch + args.RowPitch;
+        nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+        bool hasResidual = args.HasResidual;
+        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+        ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+        ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+        global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
+        global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
+        global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
+        global::System.Runtime.Intrinsics.Vector256<float> w3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 3));
+        global::System.Runtime.Intrinsics.Vector256<float> w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 4));
+        global::System.Runtime.Intrinsics.Vector256<float> w5 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 5));
+        global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
+        global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
+        global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
+        for (nint tile = tiles; tile > 0; tile--)
+        {
+            global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            ref float x = ref input;
+            // input channel 0
+            {
+                ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                ref float r3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start3);
+                ref float r4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start4);
+                ref float r5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start5);
+                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
+                c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
+                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w1, c0v0);
+                c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w1, c0v1);
+                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w2, c0v0);
+                c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w2, c0v1);
+                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w3, c0v0);
+                c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w3, c0v1);
+                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r3, 0), w4, c0v0);
+                c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r3, 8), w4, c0v1);
+                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w5, c0v0);
+                c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w5, c0v1);
+                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 0), w6, c0v0);
+                c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 8), w6, c0v1);
+                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r5, 0), w7, c0v0);
+                c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r5, 8), w7, c0v1);
+                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 1), w8, c0v0);
+                c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 9), w8, c0v1);
+            }
+            x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+            int lanes = tile == 1 ? lastLanes : 8;
+            ref float y = ref output;
+            ref float r = ref residual;
+            global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu6);
+            if (lanes == 8) global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu6);
+            else global::ConvGen.TileStore.Partial(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu6);
+            input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 16);
+            output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16);
+            residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 16);
         }
     }
 }

@@ -13,9 +13,17 @@ namespace Hand.Built
             /// <summary>The layer this class computes, with its output-size arithmetic.</summary>
             public static global::ConvGen.ConvSpec Spec { get; } = new global::ConvGen.ConvSpec(Cin: 4, Cout: 10, K: 1, Groups: 1, Stride: 1, Padding: 0, Dilation: 1, Bias: true, Activation: global::ConvGen.ConvActivation.Relu, ShuffleOutput: false);
             
-            private static readonly global::ConvGen.TilePlan s_plan = new global::ConvGen.TilePlan(Spec,
-                new global::ConvGen.TileBlock(FirstChannel: 0, Channels: 8, PackedChannels: 8, TileWidth: 16),
-                new global::ConvGen.TileBlock(FirstChannel: 8, Channels: 2, PackedChannels: 2, TileWidth: 32));
+            /// <summary>Whether the JIT has 32 vector registers (AVX-512's EVEX encoding) rather than 16: it picks the tiles.</summary>
+            private static readonly bool s_wide = global::ConvGen.ConvEngine.HasWideRegisterFile;
+            
+            private static readonly global::ConvGen.TilePlan s_plan = s_wide
+                ? new global::ConvGen.TilePlan(Spec,
+                    new global::ConvGen.TileBlock(FirstChannel: 0, Channels: 8, PackedChannels: 8, TileWidth: 16),
+                    new global::ConvGen.TileBlock(FirstChannel: 8, Channels: 2, PackedChannels: 2, TileWidth: 32))
+                : new global::ConvGen.TilePlan(Spec,
+                    new global::ConvGen.TileBlock(FirstChannel: 0, Channels: 4, PackedChannels: 4, TileWidth: 16),
+                    new global::ConvGen.TileBlock(FirstChannel: 4, Channels: 4, PackedChannels: 4, TileWidth: 16),
+                    new global::ConvGen.TileBlock(FirstChannel: 8, Channels: 2, PackedChannels: 2, TileWidth: 32));
             
             private readonly float[] _weights;
             private readonly float[]? _bias;
@@ -31,243 +39,1014 @@ namespace Hand.Built
             
             global::ConvGen.ConvSpec global::ConvGen.IConvKernel.Spec => Spec;
             
+            /// <summary>
+            /// Threads a forward call may use, as <c>ParallelOptions.MaxDegreeOfParallelism</c>: 1 (the default) runs on the
+            /// calling thread, -1 uses all cores, N at most N. Results are bit-identical for any value.
+            /// </summary>
+            public int MaxDegreeOfParallelism
+            {
+                get => _maxDegreeOfParallelism;
+                set { global::ConvGen.ConvEngine.CheckDegreeOfParallelism(value); _maxDegreeOfParallelism = value; }
+            }
+            
+            private int _maxDegreeOfParallelism = 1;
+            
             /// <inheritdoc cref="global::ConvGen.IConvKernel.Forward(global::System.ReadOnlySpan{float}, global::System.Span{float}, int, int, int)"/>
             public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int height, int width, int batch = 1) =>
-                global::ConvGen.ConvEngine.Forward<ConvGenTiles>(s_plan, _weights, _bias, input, default, false, output, height, width, batch);
+                ForwardCore(input, default, false, output, height, width, batch);
             
             /// <inheritdoc cref="global::ConvGen.IConvKernel.Forward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, global::System.Span{float}, int, int, int)"/>
             public void Forward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> residual, global::System.Span<float> output, int height, int width, int batch = 1) =>
-                global::ConvGen.ConvEngine.Forward<ConvGenTiles>(s_plan, _weights, _bias, input, residual, true, output, height, width, batch);
+                ForwardCore(input, residual, true, output, height, width, batch);
             
-            /// <summary>This layer's tile kernels, one per output-channel block.</summary>
-            private readonly struct ConvGenTiles : global::ConvGen.ITileKernels
+            private void ForwardCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> residual, bool hasResidual, global::System.Span<float> output, int height, int width, int batch)
+            {
+                if (s_wide) global::ConvGen.ConvEngine.Forward<WideTiles>(s_plan, _weights, _bias, input, residual, hasResidual, output, height, width, batch, _maxDegreeOfParallelism);
+                else global::ConvGen.ConvEngine.Forward<NarrowTiles>(s_plan, _weights, _bias, input, residual, hasResidual, output, height, width, batch, _maxDegreeOfParallelism);
+            }
+            
+            /// <summary>The tile kernels for 32 vector registers (AVX-512), one per output-channel block.</summary>
+            private readonly struct WideTiles : global::ConvGen.ITileKernels
             {
                 public static void Run(int block, ref global::ConvGen.TileArgs args)
                 {
-                    if (block < 1) Tile_8co_16px(ref args);
-                    else Tile_2co_32px(ref args);
+                    if (block < 1) Segment_8co_16px(ref args);
+                    else Segment_2co_32px(ref args);
                 }
-                
-                /// <summary>8 output channels × 16 positions (16 accumulators); 2 input channels × 1 taps unrolled (32 FMAs), run 2 times.</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                private static void Tile_8co_16px(ref global::ConvGen.TileArgs args)
+            }
+            
+            /// <summary>The tile kernels for 16 vector registers (AVX2), one per output-channel block.</summary>
+            private readonly struct NarrowTiles : global::ConvGen.ITileKernels
+            {
+                public static void Run(int block, ref global::ConvGen.TileArgs args)
                 {
-                    nint start0 = 0;
-                    nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-                    ref float input = ref args.Input;
-                    ref float output = ref args.Output;
-                    for (nint tile = args.Tiles; tile > 0; tile--)
+                    if (block < 2) Segment_4co_16px(ref args);
+                    else Segment_2co_32px(ref args);
+                }
+            }
+            
+            /// <summary>A segment of positions for 8 output channels: 16-position tiles, then one tile of 8 to 16 positions for the rest.</summary>
+            private static void Segment_8co_16px(ref global::ConvGen.TileArgs args)
+            {
+                nint full = args.Count / 16;
+                int rest = (int)(args.Count - full * 16);
+                if (full > 0) Tile_8co_16px(ref args, 0, full, 8);
+                if (rest == 0) return;
+                int lanes = rest - (rest - 1) / 8 * 8;
+                switch ((rest + 7) / 8)
+                {
+                    case 1: Tile_8co_8px(ref args, full * 16, 1, lanes); break;
+                    default: Tile_8co_16px(ref args, full * 16, 1, lanes); break;
+                }
+            }
+            
+            /// <summary>A segment of positions for 2 output channels: 32-position tiles, then one tile of 8 to 32 positions for the rest.</summary>
+            private static void Segment_2co_32px(ref global::ConvGen.TileArgs args)
+            {
+                nint full = args.Count / 32;
+                int rest = (int)(args.Count - full * 32);
+                if (full > 0) Tile_2co_32px(ref args, 0, full, 8);
+                if (rest == 0) return;
+                int lanes = rest - (rest - 1) / 8 * 8;
+                switch ((rest + 7) / 8)
+                {
+                    case 1: Tile_2co_8px(ref args, full * 32, 1, lanes); break;
+                    case 2: Tile_2co_16px(ref args, full * 32, 1, lanes); break;
+                    case 3: Tile_2co_24px(ref args, full * 32, 1, lanes); break;
+                    default: Tile_2co_32px(ref args, full * 32, 1, lanes); break;
+                }
+            }
+            
+            /// <summary>A segment of positions for 4 output channels: 16-position tiles, then one tile of 8 to 16 positions for the rest.</summary>
+            private static void Segment_4co_16px(ref global::ConvGen.TileArgs args)
+            {
+                nint full = args.Count / 16;
+                int rest = (int)(args.Count - full * 16);
+                if (full > 0) Tile_4co_16px(ref args, 0, full, 8);
+                if (rest == 0) return;
+                int lanes = rest - (rest - 1) / 8 * 8;
+                switch ((rest + 7) / 8)
+                {
+                    case 1: Tile_4co_8px(ref args, full * 16, 1, lanes); break;
+                    default: Tile_4co_16px(ref args, full * 16, 1, lanes); break;
+                }
+            }
+            
+            /// <summary>8 output channels × 8 positions (8 accumulators); 4 input channels × 1 taps unrolled (32 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Tile_8co_8px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+            {
+                nint start0 = 0;
+                nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+                bool hasResidual = args.HasResidual;
+                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+                ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+                for (nint tile = tiles; tile > 0; tile--)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c3v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c4v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c5v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c6v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c7v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b, x0;
+                    ref float x = ref input;
+                    ref float w = ref args.Weights;
+                    // input channel 0
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> c3v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c3v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> c4v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c4v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> c5v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c5v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> c6v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c6v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> c7v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c7v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1;
-                        ref float x = ref input;
-                        ref float w = ref args.Weights;
-                        for (int chunk = 0; chunk < 2; chunk++)
-                        {
-                            // input channel 2·chunk + 0
-                            {
-                                ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                                x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                                x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
-                                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                                c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
-                                c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                                c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
-                                c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                                c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
-                                c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                                c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
-                                c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                                c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
-                                c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                                c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
-                                c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                                c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
-                                c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                                c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                            }
-                            x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                            // input channel 2·chunk + 1
-                            {
-                                ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                                x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                                x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
-                                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                                c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 9));
-                                c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                                c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10));
-                                c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                                c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 11));
-                                c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                                c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 12));
-                                c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                                c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 13));
-                                c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                                c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 14));
-                                c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                                c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15));
-                                c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                                c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                            }
-                            x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                            w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16);
-                        }
-                        ref float y = ref output;
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0v0, ref y, 0);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0v1, ref y, 8);
-                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c1v0, ref y, 0);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c1v1, ref y, 8);
-                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c2v0, ref y, 0);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c2v1, ref y, 8);
-                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c3v0, ref y, 0);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c3v1, ref y, 8);
-                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c4v0, ref y, 0);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c4v1, ref y, 8);
-                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c5v0, ref y, 0);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c5v1, ref y, 8);
-                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c6v0, ref y, 0);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c6v1, ref y, 8);
-                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c7v0, ref y, 0);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c7v1, ref y, 8);
-                        input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 16);
-                        output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16);
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
                     }
-                }
-                
-                /// <summary>2 output channels × 32 positions (8 accumulators); 4 input channels × 1 taps unrolled (32 FMAs).</summary>
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-                private static void Tile_2co_32px(ref global::ConvGen.TileArgs args)
-                {
-                    nint start0 = 0;
-                    nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-                    ref float input = ref args.Input;
-                    ref float output = ref args.Output;
-                    for (nint tile = args.Tiles; tile > 0; tile--)
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    // input channel 1
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1, x2, x3;
-                        ref float x = ref input;
-                        ref float w = ref args.Weights;
-                        // input channel 0
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 9));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10));
+                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 11));
+                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 12));
+                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 13));
+                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 14));
+                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15));
+                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    // input channel 2
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 17));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 18));
+                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 19));
+                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20));
+                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 21));
+                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 22));
+                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 23));
+                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    // input channel 3
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 24));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 25));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 26));
+                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 27));
+                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 28));
+                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 29));
+                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 30));
+                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 31));
+                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    global::System.Runtime.Intrinsics.Vector256<float> bias;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 0));
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c0v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 1));
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c1v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c1v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 2));
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c2v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c2v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 3));
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c3v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c3v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 4));
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c4v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c4v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 5));
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c5v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c5v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 6));
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c6v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c6v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 7));
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c7v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c7v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 8);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 8);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 8);
+                }
+            }
+            
+            /// <summary>8 output channels × 16 positions (16 accumulators); 2 input channels × 1 taps unrolled (32 FMAs), run 2 times. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Tile_8co_16px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+            {
+                nint start0 = 0;
+                nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+                bool hasResidual = args.HasResidual;
+                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+                ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+                for (nint tile = tiles; tile > 0; tile--)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c3v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c3v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c4v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c4v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c5v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c5v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c6v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c6v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c7v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c7v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1;
+                    ref float x = ref input;
+                    ref float w = ref args.Weights;
+                    for (int chunk = 0; chunk < 2; chunk++)
+                    {
+                        // input channel 2·chunk + 0
                         {
                             ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
                             x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
                             x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
                             b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
                             c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
                             c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
                             b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
                             c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
                             c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 1
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
                             b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
                             b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 2
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
                             b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
                             b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
                         }
                         x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 3
+                        // input channel 2·chunk + 1
                         {
                             ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
                             x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
                             x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
                             c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
                             c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 9));
                             c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
                             c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 11));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 12));
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 13));
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 14));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
                         }
                         x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        ref float y = ref output;
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0v0, ref y, 0);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0v1, ref y, 8);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0v2, ref y, 16);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0v3, ref y, 24);
-                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c1v0, ref y, 0);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c1v1, ref y, 8);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c1v2, ref y, 16);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c1v3, ref y, 24);
-                        input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 32);
-                        output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32);
+                        w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16);
                     }
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    global::System.Runtime.Intrinsics.Vector256<float> bias;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 0));
+                    global::ConvGen.TileStore.Full(c0v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c0v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 1));
+                    global::ConvGen.TileStore.Full(c1v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c1v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c1v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 2));
+                    global::ConvGen.TileStore.Full(c2v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c2v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c2v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 3));
+                    global::ConvGen.TileStore.Full(c3v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c3v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c3v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 4));
+                    global::ConvGen.TileStore.Full(c4v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c4v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c4v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 5));
+                    global::ConvGen.TileStore.Full(c5v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c5v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c5v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 6));
+                    global::ConvGen.TileStore.Full(c6v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c6v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c6v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 7));
+                    global::ConvGen.TileStore.Full(c7v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c7v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c7v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 16);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 16);
+                }
+            }
+            
+            /// <summary>2 output channels × 8 positions (2 accumulators); 4 input channels × 1 taps unrolled (8 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Tile_2co_8px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+            {
+                nint start0 = 0;
+                nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+                bool hasResidual = args.HasResidual;
+                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+                ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+                for (nint tile = tiles; tile > 0; tile--)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b, x0;
+                    ref float x = ref input;
+                    ref float w = ref args.Weights;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    // input channel 1
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    // input channel 2
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    // input channel 3
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    global::System.Runtime.Intrinsics.Vector256<float> bias;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 0));
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c0v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 1));
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c1v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c1v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 8);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 8);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 8);
+                }
+            }
+            
+            /// <summary>2 output channels × 16 positions (4 accumulators); 4 input channels × 1 taps unrolled (16 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Tile_2co_16px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+            {
+                nint start0 = 0;
+                nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+                bool hasResidual = args.HasResidual;
+                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+                ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+                for (nint tile = tiles; tile > 0; tile--)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1;
+                    ref float x = ref input;
+                    ref float w = ref args.Weights;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    // input channel 1
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    // input channel 2
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    // input channel 3
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    global::System.Runtime.Intrinsics.Vector256<float> bias;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 0));
+                    global::ConvGen.TileStore.Full(c0v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c0v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 1));
+                    global::ConvGen.TileStore.Full(c1v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c1v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c1v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 16);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 16);
+                }
+            }
+            
+            /// <summary>2 output channels × 24 positions (6 accumulators); 4 input channels × 1 taps unrolled (24 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Tile_2co_24px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+            {
+                nint start0 = 0;
+                nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+                bool hasResidual = args.HasResidual;
+                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+                ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+                for (nint tile = tiles; tile > 0; tile--)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1, x2;
+                    ref float x = ref input;
+                    ref float w = ref args.Weights;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                        c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    // input channel 1
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                        c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    // input channel 2
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                        c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    // input channel 3
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                        c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    global::System.Runtime.Intrinsics.Vector256<float> bias;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 0));
+                    global::ConvGen.TileStore.Full(c0v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    global::ConvGen.TileStore.Full(c0v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v2 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c0v2 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 1));
+                    global::ConvGen.TileStore.Full(c1v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    global::ConvGen.TileStore.Full(c1v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c1v2 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c1v2 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 24);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 24);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 24);
+                }
+            }
+            
+            /// <summary>2 output channels × 32 positions (8 accumulators); 4 input channels × 1 taps unrolled (32 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Tile_2co_32px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+            {
+                nint start0 = 0;
+                nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+                bool hasResidual = args.HasResidual;
+                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+                ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+                for (nint tile = tiles; tile > 0; tile--)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1, x2, x3;
+                    ref float x = ref input;
+                    ref float w = ref args.Weights;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                        c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                        c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    // input channel 1
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                        c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                        c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    // input channel 2
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                        c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                        c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    // input channel 3
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                        c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                        c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    global::System.Runtime.Intrinsics.Vector256<float> bias;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 0));
+                    global::ConvGen.TileStore.Full(c0v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    global::ConvGen.TileStore.Full(c0v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    global::ConvGen.TileStore.Full(c0v2 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v3 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c0v3 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 1));
+                    global::ConvGen.TileStore.Full(c1v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    global::ConvGen.TileStore.Full(c1v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    global::ConvGen.TileStore.Full(c1v2 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c1v3 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c1v3 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 32);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 32);
+                }
+            }
+            
+            /// <summary>4 output channels × 8 positions (4 accumulators); 4 input channels × 1 taps unrolled (16 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Tile_4co_8px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+            {
+                nint start0 = 0;
+                nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+                bool hasResidual = args.HasResidual;
+                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+                ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+                for (nint tile = tiles; tile > 0; tile--)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c3v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b, x0;
+                    ref float x = ref input;
+                    ref float w = ref args.Weights;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    // input channel 1
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    // input channel 2
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 9));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10));
+                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 11));
+                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    // input channel 3
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 12));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 13));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 14));
+                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15));
+                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    global::System.Runtime.Intrinsics.Vector256<float> bias;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 0));
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c0v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 1));
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c1v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c1v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 2));
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c2v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c2v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 3));
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c3v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c3v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 8);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 8);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 8);
+                }
+            }
+            
+            /// <summary>4 output channels × 16 positions (8 accumulators); 4 input channels × 1 taps unrolled (32 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Tile_4co_16px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+            {
+                nint start0 = 0;
+                nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+                bool hasResidual = args.HasResidual;
+                ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+                ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+                for (nint tile = tiles; tile > 0; tile--)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c3v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c3v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1;
+                    ref float x = ref input;
+                    ref float w = ref args.Weights;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    // input channel 1
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    // input channel 2
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 9));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10));
+                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 11));
+                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    // input channel 3
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 12));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 13));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 14));
+                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15));
+                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    global::System.Runtime.Intrinsics.Vector256<float> bias;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 0));
+                    global::ConvGen.TileStore.Full(c0v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c0v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 1));
+                    global::ConvGen.TileStore.Full(c1v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c1v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c1v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 2));
+                    global::ConvGen.TileStore.Full(c2v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c2v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c2v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 3));
+                    global::ConvGen.TileStore.Full(c3v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c3v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                    else global::ConvGen.TileStore.Partial(c3v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 16);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 16);
                 }
             }
         }

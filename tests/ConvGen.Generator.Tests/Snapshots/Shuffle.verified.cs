@@ -11,8 +11,14 @@ namespace Models
         /// <summary>The layer this class computes, with its output-size arithmetic.</summary>
         public static global::ConvGen.ConvSpec Spec { get; } = new global::ConvGen.ConvSpec(Cin: 12, Cout: 12, K: 1, Groups: 4, Stride: 1, Padding: 0, Dilation: 1, Bias: false, Activation: global::ConvGen.ConvActivation.None, ShuffleOutput: true);
         
-        private static readonly global::ConvGen.TilePlan s_plan = new global::ConvGen.TilePlan(Spec,
-            new global::ConvGen.TileBlock(FirstChannel: 0, Channels: 3, PackedChannels: 3, TileWidth: 56));
+        /// <summary>Whether the JIT has 32 vector registers (AVX-512's EVEX encoding) rather than 16: it picks the tiles.</summary>
+        private static readonly bool s_wide = global::ConvGen.ConvEngine.HasWideRegisterFile;
+        
+        private static readonly global::ConvGen.TilePlan s_plan = s_wide
+            ? new global::ConvGen.TilePlan(Spec,
+                new global::ConvGen.TileBlock(FirstChannel: 0, Channels: 3, PackedChannels: 3, TileWidth: 56))
+            : new global::ConvGen.TilePlan(Spec,
+                new global::ConvGen.TileBlock(FirstChannel: 0, Channels: 3, PackedChannels: 3, TileWidth: 24));
         
         private readonly float[] _weights;
         private readonly float[]? _bias;
@@ -28,173 +34,909 @@ namespace Models
         
         global::ConvGen.ConvSpec global::ConvGen.IConvKernel.Spec => Spec;
         
+        /// <summary>
+        /// Threads a forward call may use, as <c>ParallelOptions.MaxDegreeOfParallelism</c>: 1 (the default) runs on the
+        /// calling thread, -1 uses all cores, N at most N. Results are bit-identical for any value.
+        /// </summary>
+        public int MaxDegreeOfParallelism
+        {
+            get => _maxDegreeOfParallelism;
+            set { global::ConvGen.ConvEngine.CheckDegreeOfParallelism(value); _maxDegreeOfParallelism = value; }
+        }
+        
+        private int _maxDegreeOfParallelism = 1;
+        
         /// <inheritdoc cref="global::ConvGen.IConvKernel.Forward(global::System.ReadOnlySpan{float}, global::System.Span{float}, int, int, int)"/>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int height, int width, int batch = 1) =>
-            global::ConvGen.ConvEngine.Forward<ConvGenTiles>(s_plan, _weights, _bias, input, default, false, output, height, width, batch);
+            ForwardCore(input, default, false, output, height, width, batch);
         
         /// <inheritdoc cref="global::ConvGen.IConvKernel.Forward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, global::System.Span{float}, int, int, int)"/>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> residual, global::System.Span<float> output, int height, int width, int batch = 1) =>
-            global::ConvGen.ConvEngine.Forward<ConvGenTiles>(s_plan, _weights, _bias, input, residual, true, output, height, width, batch);
+            ForwardCore(input, residual, true, output, height, width, batch);
         
-        /// <summary>This layer's tile kernels, one per output-channel block.</summary>
-        private readonly struct ConvGenTiles : global::ConvGen.ITileKernels
+        private void ForwardCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> residual, bool hasResidual, global::System.Span<float> output, int height, int width, int batch)
+        {
+            if (s_wide) global::ConvGen.ConvEngine.Forward<WideTiles>(s_plan, _weights, _bias, input, residual, hasResidual, output, height, width, batch, _maxDegreeOfParallelism);
+            else global::ConvGen.ConvEngine.Forward<NarrowTiles>(s_plan, _weights, _bias, input, residual, hasResidual, output, height, width, batch, _maxDegreeOfParallelism);
+        }
+        
+        /// <summary>The tile kernels for 32 vector registers (AVX-512), one per output-channel block.</summary>
+        private readonly struct WideTiles : global::ConvGen.ITileKernels
         {
             public static void Run(int block, ref global::ConvGen.TileArgs args)
             {
-                Tile_3co_56px(ref args);
+                Segment_3co_56px(ref args);
             }
-            
-            /// <summary>3 output channels × 56 positions (21 accumulators); 3 input channels × 1 taps unrolled (63 FMAs).</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Tile_3co_56px(ref global::ConvGen.TileArgs args)
+        }
+        
+        /// <summary>The tile kernels for 16 vector registers (AVX2), one per output-channel block.</summary>
+        private readonly struct NarrowTiles : global::ConvGen.ITileKernels
+        {
+            public static void Run(int block, ref global::ConvGen.TileArgs args)
             {
-                nint start0 = 0;
-                nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-                ref float input = ref args.Input;
-                ref float output = ref args.Output;
-                for (nint tile = args.Tiles; tile > 0; tile--)
+                Segment_3co_24px(ref args);
+            }
+        }
+        
+        /// <summary>A segment of positions for 3 output channels: 56-position tiles, then one tile of 8 to 56 positions for the rest.</summary>
+        private static void Segment_3co_56px(ref global::ConvGen.TileArgs args)
+        {
+            nint full = args.Count / 56;
+            int rest = (int)(args.Count - full * 56);
+            if (full > 0) Tile_3co_56px(ref args, 0, full, 8);
+            if (rest == 0) return;
+            int lanes = rest - (rest - 1) / 8 * 8;
+            switch ((rest + 7) / 8)
+            {
+                case 1: Tile_3co_8px(ref args, full * 56, 1, lanes); break;
+                case 2: Tile_3co_16px(ref args, full * 56, 1, lanes); break;
+                case 3: Tile_3co_24px(ref args, full * 56, 1, lanes); break;
+                case 4: Tile_3co_32px(ref args, full * 56, 1, lanes); break;
+                case 5: Tile_3co_40px(ref args, full * 56, 1, lanes); break;
+                case 6: Tile_3co_48px(ref args, full * 56, 1, lanes); break;
+                default: Tile_3co_56px(ref args, full * 56, 1, lanes); break;
+            }
+        }
+        
+        /// <summary>A segment of positions for 3 output channels: 24-position tiles, then one tile of 8 to 24 positions for the rest.</summary>
+        private static void Segment_3co_24px(ref global::ConvGen.TileArgs args)
+        {
+            nint full = args.Count / 24;
+            int rest = (int)(args.Count - full * 24);
+            if (full > 0) Tile_3co_24px(ref args, 0, full, 8);
+            if (rest == 0) return;
+            int lanes = rest - (rest - 1) / 8 * 8;
+            switch ((rest + 7) / 8)
+            {
+                case 1: Tile_3co_8px(ref args, full * 24, 1, lanes); break;
+                case 2: Tile_3co_16px(ref args, full * 24, 1, lanes); break;
+                default: Tile_3co_24px(ref args, full * 24, 1, lanes); break;
+            }
+        }
+        
+        /// <summary>3 output channels × 8 positions (3 accumulators); 3 input channels × 1 taps unrolled (9 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_3co_8px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint tile = tiles; tile > 0; tile--)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> b, x0;
+                ref float x = ref input;
+                ref float w = ref args.Weights;
+                // input channel 0
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1, x2, x3, x4, x5, x6;
-                    ref float x = ref input;
-                    ref float w = ref args.Weights;
-                    // input channel 0
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
-                        x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32);
-                        x5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40);
-                        x6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c0v6);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                        c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
-                        c1v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c1v4);
-                        c1v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c1v5);
-                        c1v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c1v6);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                        c2v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c2v3);
-                        c2v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c2v4);
-                        c2v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c2v5);
-                        c2v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c2v6);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 1
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
-                        x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32);
-                        x5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40);
-                        x6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c0v6);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                        c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
-                        c1v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c1v4);
-                        c1v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c1v5);
-                        c1v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c1v6);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                        c2v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c2v3);
-                        c2v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c2v4);
-                        c2v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c2v5);
-                        c2v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c2v6);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 2
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
-                        x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32);
-                        x5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40);
-                        x6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c0v6);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                        c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
-                        c1v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c1v4);
-                        c1v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c1v5);
-                        c1v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c1v6);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                        c2v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c2v3);
-                        c2v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c2v4);
-                        c2v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c2v5);
-                        c2v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c2v6);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    ref float y = ref output;
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0v0, ref y, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0v1, ref y, 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0v2, ref y, 16);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0v3, ref y, 24);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0v4, ref y, 32);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0v5, ref y, 40);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0v6, ref y, 48);
-                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c1v0, ref y, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c1v1, ref y, 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c1v2, ref y, 16);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c1v3, ref y, 24);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c1v4, ref y, 32);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c1v5, ref y, 40);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c1v6, ref y, 48);
-                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c2v0, ref y, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c2v1, ref y, 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c2v2, ref y, 16);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c2v3, ref y, 24);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c2v4, ref y, 32);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c2v5, ref y, 40);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c2v6, ref y, 48);
-                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 56);
-                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 56);
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                    c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                    c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
                 }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                // input channel 1
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                    c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                    c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                // input channel 2
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                    c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                    c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c1v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c1v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c2v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c2v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 8);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 8);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 8);
+            }
+        }
+        
+        /// <summary>3 output channels × 16 positions (6 accumulators); 3 input channels × 1 taps unrolled (18 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_3co_16px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint tile = tiles; tile > 0; tile--)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1;
+                ref float x = ref input;
+                ref float w = ref args.Weights;
+                // input channel 0
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                    x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                    c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                    c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                    c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                    c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                // input channel 1
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                    x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                    c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                    c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                    c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                    c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                // input channel 2
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                    x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                    c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                    c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                    c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                    c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                global::ConvGen.TileStore.Full(c1v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c1v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c1v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                global::ConvGen.TileStore.Full(c2v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c2v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c2v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 16);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 16);
+            }
+        }
+        
+        /// <summary>3 output channels × 24 positions (9 accumulators); 3 input channels × 1 taps unrolled (27 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_3co_24px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint tile = tiles; tile > 0; tile--)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1, x2;
+                ref float x = ref input;
+                ref float w = ref args.Weights;
+                // input channel 0
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                    x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                    x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                    c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                    c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                    c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                    c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                    c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                    c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                // input channel 1
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                    x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                    x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                    c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                    c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                    c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                    c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                    c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                    c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                // input channel 2
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                    x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                    x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                    c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                    c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                    c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                    c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                    c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                    c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                global::ConvGen.TileStore.Full(c1v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c1v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c1v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c1v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                global::ConvGen.TileStore.Full(c2v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c2v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c2v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c2v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 24);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 24);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 24);
+            }
+        }
+        
+        /// <summary>3 output channels × 32 positions (12 accumulators); 3 input channels × 1 taps unrolled (36 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_3co_32px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint tile = tiles; tile > 0; tile--)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1, x2, x3;
+                ref float x = ref input;
+                ref float w = ref args.Weights;
+                // input channel 0
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                    x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                    x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                    x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                    c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                    c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                    c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                    c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                    c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                    c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                    c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
+                    c2v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c2v3);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                // input channel 1
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                    x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                    x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                    x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                    c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                    c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                    c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                    c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                    c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                    c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                    c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
+                    c2v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c2v3);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                // input channel 2
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                    x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                    x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                    x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                    c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                    c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                    c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                    c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                    c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                    c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                    c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
+                    c2v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c2v3);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                global::ConvGen.TileStore.Full(c1v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c1v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c1v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c1v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c1v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                global::ConvGen.TileStore.Full(c2v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c2v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c2v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c2v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c2v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 32);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 32);
+            }
+        }
+        
+        /// <summary>3 output channels × 40 positions (15 accumulators); 3 input channels × 1 taps unrolled (45 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_3co_40px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint tile = tiles; tile > 0; tile--)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1, x2, x3, x4;
+                ref float x = ref input;
+                ref float w = ref args.Weights;
+                // input channel 0
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                    x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                    x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                    x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
+                    x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c0v4);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                    c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                    c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                    c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                    c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
+                    c1v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c1v4);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                    c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                    c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                    c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
+                    c2v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c2v3);
+                    c2v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c2v4);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                // input channel 1
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                    x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                    x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                    x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
+                    x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c0v4);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                    c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                    c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                    c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                    c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
+                    c1v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c1v4);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                    c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                    c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                    c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
+                    c2v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c2v3);
+                    c2v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c2v4);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                // input channel 2
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                    x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                    x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                    x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
+                    x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c0v4);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                    c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                    c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                    c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                    c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
+                    c1v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c1v4);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                    c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                    c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                    c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
+                    c2v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c2v3);
+                    c2v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c2v4);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                global::ConvGen.TileStore.Full(c1v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c1v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c1v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c1v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c1v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c1v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                global::ConvGen.TileStore.Full(c2v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c2v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c2v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c2v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c2v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c2v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 40);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 40);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 40);
+            }
+        }
+        
+        /// <summary>3 output channels × 48 positions (18 accumulators); 3 input channels × 1 taps unrolled (54 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_3co_48px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint tile = tiles; tile > 0; tile--)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1, x2, x3, x4, x5;
+                ref float x = ref input;
+                ref float w = ref args.Weights;
+                // input channel 0
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                    x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                    x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                    x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
+                    x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32);
+                    x5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c0v5);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                    c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                    c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                    c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                    c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
+                    c1v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c1v4);
+                    c1v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c1v5);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                    c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                    c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                    c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
+                    c2v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c2v3);
+                    c2v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c2v4);
+                    c2v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c2v5);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                // input channel 1
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                    x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                    x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                    x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
+                    x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32);
+                    x5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c0v5);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                    c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                    c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                    c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                    c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
+                    c1v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c1v4);
+                    c1v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c1v5);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                    c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                    c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                    c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
+                    c2v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c2v3);
+                    c2v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c2v4);
+                    c2v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c2v5);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                // input channel 2
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                    x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                    x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                    x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
+                    x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32);
+                    x5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c0v5);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                    c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                    c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                    c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                    c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
+                    c1v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c1v4);
+                    c1v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c1v5);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                    c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                    c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                    c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
+                    c2v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c2v3);
+                    c2v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c2v4);
+                    c2v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c2v5);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                global::ConvGen.TileStore.Full(c1v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c1v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c1v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c1v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c1v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c1v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c1v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                global::ConvGen.TileStore.Full(c2v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c2v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c2v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c2v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c2v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c2v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c2v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 48);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 48);
+            }
+        }
+        
+        /// <summary>3 output channels × 56 positions (21 accumulators); 3 input channels × 1 taps unrolled (63 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_3co_56px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint tile = tiles; tile > 0; tile--)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1, x2, x3, x4, x5, x6;
+                ref float x = ref input;
+                ref float w = ref args.Weights;
+                // input channel 0
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                    x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                    x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                    x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
+                    x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32);
+                    x5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40);
+                    x6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c0v6);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                    c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                    c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                    c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                    c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
+                    c1v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c1v4);
+                    c1v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c1v5);
+                    c1v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c1v6);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                    c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                    c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                    c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
+                    c2v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c2v3);
+                    c2v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c2v4);
+                    c2v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c2v5);
+                    c2v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c2v6);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                // input channel 1
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                    x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                    x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                    x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
+                    x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32);
+                    x5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40);
+                    x6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c0v6);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                    c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                    c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                    c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                    c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
+                    c1v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c1v4);
+                    c1v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c1v5);
+                    c1v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c1v6);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                    c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                    c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                    c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
+                    c2v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c2v3);
+                    c2v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c2v4);
+                    c2v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c2v5);
+                    c2v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c2v6);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                // input channel 2
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                    x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                    x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                    x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
+                    x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32);
+                    x5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40);
+                    x6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
+                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c0v4);
+                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c0v5);
+                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c0v6);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                    c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                    c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                    c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                    c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
+                    c1v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c1v4);
+                    c1v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c1v5);
+                    c1v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c1v6);
+                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                    c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                    c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                    c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
+                    c2v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c2v3);
+                    c2v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c2v4);
+                    c2v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c2v5);
+                    c2v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c2v6);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                global::ConvGen.TileStore.Full(c1v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c1v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c1v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c1v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c1v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c1v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c1v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c1v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                global::ConvGen.TileStore.Full(c2v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c2v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c2v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c2v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c2v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                global::ConvGen.TileStore.Full(c2v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c2v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, global::ConvGen.ConvActivation.None);
+                else global::ConvGen.TileStore.Partial(c2v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 56);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 56);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 56);
             }
         }
     }
