@@ -75,7 +75,10 @@ public class DiagnosticTests
     [Fact]
     public void Valid_layers_give_no_diagnostics_and_compile_without_warnings()
     {
-        string[] declarations = SnapshotTests.Layers().Select(row => (string)row[1]).ToArray();
+        // Three of the snapshot layers (ConsumerCompileTests compiles many more); compiling is the slow part.
+        string[] declarations = SnapshotTests.Layers().Select(row => (string)row[1])
+            .Where(d => d.Contains("class Seed ") || d.Contains("class Depthwise ") || d.Contains("class Shuffle ")).ToArray();
+        Assert.Equal(3, declarations.Length);
         GeneratorOutput output = GeneratorRunner.Run($"using ConvGen;\nnamespace App;\n{string.Join("\n", declarations)}\n");
 
         Assert.Null(output.Exception);
