@@ -277,13 +277,19 @@ public sealed partial class GroupedConvGenerator
             w.WriteLine($"nint start{i} = {Offset(starts[i].Phase, starts[i].Row)};");
         w.WriteLine("nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;");
         w.WriteLine("bool hasResidual = args.HasResidual;");
-        w.WriteLine($"ref float input = ref {Unsafe}.Add(ref args.Input, start);");
-        w.WriteLine($"ref float output = ref {Unsafe}.Add(ref args.Output, start);");
-        w.WriteLine($"ref float residual = ref {Unsafe}.Add(ref args.Residual, start);");
+        w.WriteLine($"ref float inputRow = ref {Unsafe}.Add(ref args.Input, start);");
+        w.WriteLine($"ref float outputRow = ref {Unsafe}.Add(ref args.Output, start);");
+        w.WriteLine($"ref float residualRow = ref {Unsafe}.Add(ref args.Residual, start);");
         if (m.HoldWeights)
             for (int t = 0; t < s.Taps; t++)
                 w.WriteLine($"{V}<float> w{t} = {V}.Create({Unsafe}.Add(ref args.Weights, {t}));");
         string inputs = string.Join(", ", Enumerable.Range(0, m.Vectors).Select(v => $"x{v}"));
+        w.WriteLine("for (nint row = args.Rows; row > 0; row--)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("ref float input = ref inputRow;");
+        w.WriteLine("ref float output = ref outputRow;");
+        w.WriteLine("ref float residual = ref residualRow;");
         w.WriteLine("for (nint tile = tiles; tile > 0; tile--)");
         w.WriteLine("{");
         w.Indent++;
@@ -361,6 +367,11 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine($"input = ref {Unsafe}.Add(ref input, {m.TileWidth});");
         w.WriteLine($"output = ref {Unsafe}.Add(ref output, {m.TileWidth});");
         w.WriteLine($"residual = ref {Unsafe}.Add(ref residual, {m.TileWidth});");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine($"inputRow = ref {Unsafe}.Add(ref inputRow, args.RowPitch);");
+        w.WriteLine($"outputRow = ref {Unsafe}.Add(ref outputRow, args.OutputRowPitch);");
+        w.WriteLine($"residualRow = ref {Unsafe}.Add(ref residualRow, args.OutputRowPitch);");
         w.Indent--;
         w.WriteLine("}");
         w.Indent--;

@@ -205,7 +205,8 @@ public static unsafe class ConvEngine
             // Tiles past a segment's end read at most one tile and the column reach beyond the last channel.
             InputScratch = s.CinPerGroup * ChannelPitch + ColReach + plan.MaxTileWidth + 8;
             // A step: two output rows, or more when rows are short.
-            StepRows = Math.Max(2, 2 * plan.MaxTileWidth / Math.Max(1, OutWidth));
+            // A step: about 2,048 input floats per output row's worth of work, at least two rows.
+            StepRows = (int)Math.Max(2, Math.Min(OutHeight, 2048L / Math.Max(1L, (long)OutWidth * s.CinPerGroup)));
         }
 
         public void FillTapOffsets(Span<nint> offsets)
@@ -239,6 +240,7 @@ public static unsafe class ConvEngine
         var args = new TileArgs
         {
             RowPitch = wq, PhasePitch = geo.PhasePitch, ChannelPitch = geo.ChannelPitch, OutputPitch = (nint)channelPitch,
+            OutputRowPitch = ow,
             InputChannels = spec.CinPerGroup, TapOffsets = taps, HasResidual = call.Residual != null,
             HasBias = call.Bias != null, Activation = spec.Activation,
         };
@@ -254,9 +256,11 @@ public static unsafe class ConvEngine
             }
             PrefetchInput(in call, n, g, oh0 + packed, geo.StepRows + 1);
             PrefetchOutput(in call, n, g, oh0 + r1, Math.Min(rows - r1, geo.StepRows));
-            for (int r = r0; r < r1; r += contiguous ? r1 - r0 : 1)
+            // One call per block covers the step: all its rows as one segment, or row by row inside the tile.
             {
+                int r = r0;
                 args.Count = contiguous ? (nint)(r1 - r0) * ow : ow;
+                args.Rows = contiguous ? 1 : r1 - r0;
                 for (int b = 0; b < blocks.Length; b++)
                 {
                     TileBlock block = blocks[b];
