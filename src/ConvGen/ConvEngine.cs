@@ -231,9 +231,14 @@ public static unsafe class ConvEngine
         ConvSpec spec = call.Plan.Spec;
         int band = item % geo.Bands, g = item / geo.Bands % spec.Groups, n = item / geo.Bands / spec.Groups;
         int oh0 = band * geo.BandRows, rows = Math.Min(geo.BandRows, geo.OutHeight - oh0);
-        float* x = Scratch.Get(geo.InputScratch);
+        float* x = Scratch.Get(0, geo.InputScratch);
         ReadOnlySpan<TileBlock> blocks = call.Plan.Blocks;
         int wq = geo.RowPitch, ow = geo.OutWidth, inRows = rows + geo.RowReach;
+        if (wq != ow && ow < NarrowWidth && spec.CinPerGroup * spec.Taps >= NarrowMinTerms)
+        {
+            RunItemNarrow<TTiles>(in call, n, g, oh0, rows, x, taps);
+            return;
+        }
         // Rows without padding between them (1x1 convolutions) are one segment; otherwise each row is one.
         bool contiguous = wq == ow;
         long plane = (long)geo.OutHeight * ow, channelPitch = spec.ShuffleOutput ? spec.Groups * plane : plane;
@@ -277,6 +282,65 @@ public static unsafe class ConvEngine
                 }
             }
             r0 = r1;
+        }
+    }
+
+    /// <summary>Outputs narrower than this (two vectors) may run as one band-wide segment; see <see cref="RunItemNarrow"/>.</summary>
+    private const int NarrowWidth = 16;
+    /// <summary>...when each output sums at least this many products, so that the copy out is cheap beside them.</summary>
+    private const int NarrowMinTerms = 32;
+
+    /// <summary>
+    /// Narrow outputs (e.g. 7x7) with many products per output: row by row they would run tiles one vector wide,
+    /// whose weight broadcasts outnumber their FMAs. Instead the whole band runs as one segment over the padded row
+    /// pitch (the few positions past each row are computed and dropped) into a scratch laid out like the packed
+    /// input, with the residual copied in first; then the valid columns are copied to the output.
+    /// </summary>
+    private static void RunItemNarrow<TTiles>(in Call call, int n, int g, int oh0, int rows, float* x, ReadOnlySpan<nint> taps)
+        where TTiles : ITileKernels
+    {
+        ref readonly Geometry geo = ref call.Geometry;
+        ConvSpec spec = call.Plan.Spec;
+        int wq = geo.RowPitch, ow = geo.OutWidth, coutG = spec.CoutPerGroup;
+        PackRows(in call, n, g, oh0, 0, rows + geo.RowReach, x);
+        // Each channel's scratch holds the band's rows at the packed row pitch, plus the widest tile past the end.
+        int pitch = rows * wq + call.Plan.MaxTileWidth;
+        float* y = Scratch.Get(1, coutG * pitch);
+        float* res = call.Residual != null ? Scratch.Get(2, coutG * pitch) : null;
+        long plane = (long)geo.OutHeight * ow;
+        for (int i = 0; i < coutG; i++)
+        {
+            long position = spec.ShuffleOutput ? (long)i * spec.Groups + g : (long)g * coutG + i;
+            long at = ((long)n * spec.Cout + position) * plane + (long)oh0 * ow;
+            if (res != null)
+                for (int r = 0; r < rows; r++)
+                    new ReadOnlySpan<float>(call.Residual + at + (long)r * ow, ow).CopyTo(new Span<float>(res + (long)i * pitch + (long)r * wq, ow));
+        }
+        var args = new TileArgs
+        {
+            RowPitch = wq, PhasePitch = geo.PhasePitch, ChannelPitch = geo.ChannelPitch, OutputPitch = pitch,
+            OutputRowPitch = wq, Count = (nint)(rows - 1) * wq + ow, Rows = 1,
+            InputChannels = spec.CinPerGroup, TapOffsets = taps, HasResidual = res != null,
+            HasBias = call.Bias != null, Activation = spec.Activation,
+        };
+        ReadOnlySpan<TileBlock> blocks = call.Plan.Blocks;
+        for (int b = 0; b < blocks.Length; b++)
+        {
+            TileBlock block = blocks[b];
+            args.Block = block;
+            args.Input = ref *x;
+            args.Weights = ref call.Weights[call.Plan.WeightOffset(g, b)];
+            args.Output = ref y[(nint)block.FirstChannel * pitch];
+            args.Residual = ref res != null ? ref res[(nint)block.FirstChannel * pitch] : ref args.Output;
+            args.Bias = ref call.Bias != null ? ref call.Bias[g * coutG + block.FirstChannel] : ref args.Output;
+            TTiles.Run(b, ref args);
+        }
+        for (int i = 0; i < coutG; i++)
+        {
+            long position = spec.ShuffleOutput ? (long)i * spec.Groups + g : (long)g * coutG + i;
+            long at = ((long)n * spec.Cout + position) * plane + (long)oh0 * ow;
+            for (int r = 0; r < rows; r++)
+                new ReadOnlySpan<float>(y + (long)i * pitch + (long)r * wq, ow).CopyTo(new Span<float>(call.Output + at + (long)r * ow, ow));
         }
     }
 
@@ -443,15 +507,17 @@ public static unsafe class ConvEngine
         for (; i < count; i++) dst[i] = src[(long)i * stride];
     }
 
-    /// <summary>Per-thread pinned scratch for the packed input band.</summary>
+    /// <summary>Per-thread pinned scratch: slot 0 the packed input band, slots 1 and 2 a narrow band's output and residual.</summary>
     private static class Scratch
     {
-        [ThreadStatic] private static float[]? s_input;
+        [ThreadStatic] private static float[]?[]? s_slots;
 
-        public static float* Get(int length)
+        public static float* Get(int slot, int length)
         {
-            if (s_input == null || s_input.Length < length) s_input = GC.AllocateArray<float>(length, pinned: true);
-            return (float*)Unsafe.AsPointer(ref s_input[0]);
+            float[]?[] slots = s_slots ??= new float[]?[3];
+            float[]? buffer = slots[slot];
+            if (buffer == null || buffer.Length < length) slots[slot] = buffer = GC.AllocateArray<float>(Math.Max(length, 1), pinned: true);
+            return (float*)Unsafe.AsPointer(ref buffer[0]);
         }
     }
 }
