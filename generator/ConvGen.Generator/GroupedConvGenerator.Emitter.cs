@@ -216,34 +216,46 @@ public sealed partial class GroupedConvGenerator
         return (starts, taps);
     }
 
-    /// <summary>A segment: as many full tiles as fit, then one narrower tile for the rest (its last vector partial).</summary>
+    /// <summary>
+    /// A segment: its vectors of 8 positions shared out as evenly as possible over the fewest tiles of at most
+    /// <c>m.Vectors</c> vectors (56 positions with 3-vector tiles: 3 + 2 + 2, not 3 + 3 + 1), the last vector partial.
+    /// </summary>
     private static void EmitSegment(IndentedTextWriter w, TileMethod m)
     {
-        w.WriteLine($"/// <summary>A segment of positions for {m.Channels} output channel{(m.Channels > 1 ? "s" : "")}: " +
-                    $"{m.TileWidth}-position tiles, then one tile of 8 to {m.TileWidth} positions for the rest.</summary>");
+        w.WriteLine($"/// <summary>A segment of positions for {m.Channels} output channel{(m.Channels > 1 ? "s" : "")}, " +
+                    $"in the fewest tiles of at most {m.TileWidth} positions, as even as possible.</summary>");
         w.WriteLine($"private static void {m.SegmentName}(ref global::ConvGen.TileArgs args)");
         w.WriteLine("{");
         w.Indent++;
-        w.WriteLine($"nint full = args.Count / {m.TileWidth};");
-        w.WriteLine($"int rest = (int)(args.Count - full * {m.TileWidth});");
-        w.WriteLine($"if (full > 0) {m.Name}(ref args, 0, full, 8);");
+        w.WriteLine("nint vectors = (args.Count + 7) / 8;");
+        w.WriteLine("if (vectors == 0) return;");
+        w.WriteLine("int lastLanes = (int)(args.Count - (vectors - 1) * 8);");
         if (m.Vectors == 1)
-            w.WriteLine($"if (rest > 0) {m.Name}(ref args, full * {m.TileWidth}, 1, rest);");
+            w.WriteLine($"{m.Name}(ref args, 0, vectors, lastLanes);");
         else
         {
-            w.WriteLine("if (rest == 0) return;");
-            w.WriteLine("int lanes = rest - (rest - 1) / 8 * 8;");
-            w.WriteLine("switch ((rest + 7) / 8)");
-            w.WriteLine("{");
-            w.Indent++;
-            for (int v = 1; v <= m.Vectors; v++)
-            {
-                string name = v == m.Vectors ? m.Name : (m with { Vectors = v }).Name;
-                w.WriteLine($"{(v == m.Vectors ? "default" : $"case {v}")}: {name}(ref args, full * {m.TileWidth}, 1, lanes); break;");
-            }
-            w.Indent--;
-            w.WriteLine("}");
+            w.WriteLine($"nint tiles = (vectors + {m.Vectors - 1}) / {m.Vectors};");
+            w.WriteLine("nint small = vectors / tiles, large = vectors - small * tiles;");
+            w.WriteLine($"if (large > 0) {m.SegmentName}Tiles(ref args, small + 1, 0, large, 8);");
+            w.WriteLine($"{m.SegmentName}Tiles(ref args, small, large * (small + 1) * 8, tiles - large, lastLanes);");
         }
+        w.Indent--;
+        w.WriteLine("}");
+        if (m.Vectors == 1) return;
+        w.WriteLine();
+        w.WriteLine($"private static void {m.SegmentName}Tiles(ref global::ConvGen.TileArgs args, nint vectors, nint start, nint tiles, int lastLanes)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("switch (vectors)");
+        w.WriteLine("{");
+        w.Indent++;
+        for (int v = 1; v <= m.Vectors; v++)
+        {
+            string name = (m with { Vectors = v }).Name;
+            w.WriteLine($"{(v == m.Vectors ? "default" : $"case {v}")}: {name}(ref args, start, tiles, lastLanes); break;");
+        }
+        w.Indent--;
+        w.WriteLine("}");
         w.Indent--;
         w.WriteLine("}");
     }
@@ -265,13 +277,19 @@ public sealed partial class GroupedConvGenerator
             w.WriteLine($"nint start{i} = {Offset(starts[i].Phase, starts[i].Row)};");
         w.WriteLine("nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;");
         w.WriteLine("bool hasResidual = args.HasResidual;");
-        w.WriteLine($"ref float input = ref {Unsafe}.Add(ref args.Input, start);");
-        w.WriteLine($"ref float output = ref {Unsafe}.Add(ref args.Output, start);");
-        w.WriteLine($"ref float residual = ref {Unsafe}.Add(ref args.Residual, start);");
+        w.WriteLine($"ref float inputRow = ref {Unsafe}.Add(ref args.Input, start);");
+        w.WriteLine($"ref float outputRow = ref {Unsafe}.Add(ref args.Output, start);");
+        w.WriteLine($"ref float residualRow = ref {Unsafe}.Add(ref args.Residual, start);");
         if (m.HoldWeights)
             for (int t = 0; t < s.Taps; t++)
                 w.WriteLine($"{V}<float> w{t} = {V}.Create({Unsafe}.Add(ref args.Weights, {t}));");
         string inputs = string.Join(", ", Enumerable.Range(0, m.Vectors).Select(v => $"x{v}"));
+        w.WriteLine("for (nint row = args.Rows; row > 0; row--)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("ref float input = ref inputRow;");
+        w.WriteLine("ref float output = ref outputRow;");
+        w.WriteLine("ref float residual = ref residualRow;");
         w.WriteLine("for (nint tile = tiles; tile > 0; tile--)");
         w.WriteLine("{");
         w.Indent++;
@@ -349,6 +367,11 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine($"input = ref {Unsafe}.Add(ref input, {m.TileWidth});");
         w.WriteLine($"output = ref {Unsafe}.Add(ref output, {m.TileWidth});");
         w.WriteLine($"residual = ref {Unsafe}.Add(ref residual, {m.TileWidth});");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine($"inputRow = ref {Unsafe}.Add(ref inputRow, args.RowPitch);");
+        w.WriteLine($"outputRow = ref {Unsafe}.Add(ref outputRow, args.OutputRowPitch);");
+        w.WriteLine($"residualRow = ref {Unsafe}.Add(ref residualRow, args.OutputRowPitch);");
         w.Indent--;
         w.WriteLine("}");
         w.Indent--;

@@ -205,7 +205,8 @@ public static unsafe class ConvEngine
             // Tiles past a segment's end read at most one tile and the column reach beyond the last channel.
             InputScratch = s.CinPerGroup * ChannelPitch + ColReach + plan.MaxTileWidth + 8;
             // A step: two output rows, or more when rows are short.
-            StepRows = Math.Max(2, 2 * plan.MaxTileWidth / Math.Max(1, OutWidth));
+            // A step: about 2,048 input floats per output row's worth of work, at least two rows.
+            StepRows = (int)Math.Max(2, Math.Min(OutHeight, 2048L / Math.Max(1L, (long)OutWidth * s.CinPerGroup)));
         }
 
         public void FillTapOffsets(Span<nint> offsets)
@@ -221,8 +222,16 @@ public static unsafe class ConvEngine
 
     /// <summary>
     /// Computes one (batch item, group, band of output rows) in steps of a few rows: pack the input rows the step's
-    /// tiles read, then run every block's tiles over the step's output rows, which store straight to the output
-    /// with bias, residual and activation. The next step's input and output lines are prefetched meanwhile.
+    /// tiles read, then run every block's tiles over the step's output rows, while the next step's input and output
+    /// lines are prefetched. Tiles store with bias, residual and activation applied. Three ways to cut a step
+    /// into segments of consecutive positions:
+    /// <list type="bullet">
+    /// <item>contiguous (1x1 layers: no padding between rows): the step's rows are one segment, stored in place;</item>
+    /// <item>flat (many products per output): the step's rows at the packed row pitch are one segment, the few
+    /// positions past each row computed and dropped, stored into a scratch (residual copied in first) whose valid
+    /// columns are then copied out, so that tiles stay at their full width whatever the row width;</item>
+    /// <item>by rows (depthwise): each row is a segment, stored in place, its last vector partially.</item>
+    /// </list>
     /// </summary>
     private static void RunItem<TTiles>(in Call call, int item, ReadOnlySpan<nint> taps) where TTiles : ITileKernels
     {
@@ -230,50 +239,94 @@ public static unsafe class ConvEngine
         ConvSpec spec = call.Plan.Spec;
         int band = item % geo.Bands, g = item / geo.Bands % spec.Groups, n = item / geo.Bands / spec.Groups;
         int oh0 = band * geo.BandRows, rows = Math.Min(geo.BandRows, geo.OutHeight - oh0);
-        float* x = Scratch.Get(geo.InputScratch);
+        float* x = Scratch.Get(0, geo.InputScratch);
         ReadOnlySpan<TileBlock> blocks = call.Plan.Blocks;
-        int wq = geo.RowPitch, ow = geo.OutWidth, inRows = rows + geo.RowReach;
-        // Rows without padding between them (1x1 convolutions) are one segment; otherwise each row is one.
-        bool contiguous = wq == ow;
+        int wq = geo.RowPitch, ow = geo.OutWidth, inRows = rows + geo.RowReach, coutG = spec.CoutPerGroup;
+        bool contiguous = wq == ow, flat = !contiguous && spec.CinPerGroup * spec.Taps >= FlatMinTerms;
         long plane = (long)geo.OutHeight * ow, channelPitch = spec.ShuffleOutput ? spec.Groups * plane : plane;
+        // Flat mode's scratch: each channel's rows at the packed row pitch, plus the widest tile past the end.
+        int pitch = rows * wq + call.Plan.MaxTileWidth;
+        float* y = flat ? Scratch.Get(1, coutG * pitch) : null;
+        float* res = flat && call.Residual != null ? Scratch.Get(2, coutG * pitch) : null;
         var args = new TileArgs
         {
-            RowPitch = wq, PhasePitch = geo.PhasePitch, ChannelPitch = geo.ChannelPitch, OutputPitch = (nint)channelPitch,
+            RowPitch = wq, PhasePitch = geo.PhasePitch, ChannelPitch = geo.ChannelPitch,
+            OutputPitch = flat ? pitch : (nint)channelPitch, OutputRowPitch = ow,
             InputChannels = spec.CinPerGroup, TapOffsets = taps, HasResidual = call.Residual != null,
             HasBias = call.Bias != null, Activation = spec.Activation,
         };
+        // A flat band runs as one step: one long segment keeps every tile at its full width (measured faster
+        // than flat steps of a few rows, whose segments end in narrower tiles).
+        int stepRows = flat || contiguous ? rows : geo.StepRows;
         int packed = 0;
         for (int r0 = 0; r0 < rows;)
         {
-            int r1 = Math.Min(rows, r0 + geo.StepRows);
+            int r1 = Math.Min(rows, r0 + stepRows);
             int needed = Math.Min(inRows, r1 + geo.RowReach);
             if (needed > packed)
             {
                 PackRows(in call, n, g, oh0, packed, needed, x);
                 packed = needed;
             }
-            PrefetchInput(in call, n, g, oh0 + packed, geo.StepRows + 1);
-            PrefetchOutput(in call, n, g, oh0 + r1, Math.Min(rows - r1, geo.StepRows));
-            for (int r = r0; r < r1; r += contiguous ? r1 - r0 : 1)
+            PrefetchInput(in call, n, g, oh0 + packed, stepRows + 1);
+            PrefetchOutput(in call, n, g, oh0 + r1, Math.Min(rows - r1, stepRows));
+            if (res != null)
+                for (int i = 0; i < coutG; i++)
+                    CopyRows(call.Residual + OutputOffset(in call, n, g, i, oh0 + r0), ow, res + (long)i * pitch + (long)r0 * wq, wq, r1 - r0, ow);
+            args.Count = flat ? (nint)(r1 - r0 - 1) * wq + ow : contiguous ? (nint)(r1 - r0) * ow : ow;
+            args.Rows = flat || contiguous ? 1 : r1 - r0;
+            for (int b = 0; b < blocks.Length; b++)
             {
-                args.Count = contiguous ? (nint)(r1 - r0) * ow : ow;
-                for (int b = 0; b < blocks.Length; b++)
-                {
-                    TileBlock block = blocks[b];
-                    int first = block.FirstChannel;
-                    long position = spec.ShuffleOutput ? (long)first * spec.Groups + g : (long)g * spec.CoutPerGroup + first;
-                    long at = ((long)n * spec.Cout + position) * plane + (long)(oh0 + r) * ow;
-                    args.Block = block;
-                    args.Input = ref x[(nint)r * wq];
-                    args.Weights = ref call.Weights[call.Plan.WeightOffset(g, b)];
-                    args.Output = ref call.Output[at];
-                    args.Residual = ref call.Residual != null ? ref call.Residual[at] : ref args.Output;
-                    args.Bias = ref call.Bias != null ? ref call.Bias[g * spec.CoutPerGroup + first] : ref args.Output;
-                    TTiles.Run(b, ref args);
-                }
+                TileBlock block = blocks[b];
+                int first = block.FirstChannel;
+                long at = OutputOffset(in call, n, g, first, oh0 + r0), local = (long)first * pitch + (long)r0 * wq;
+                args.Block = block;
+                args.Input = ref x[(nint)r0 * wq];
+                args.Weights = ref call.Weights[call.Plan.WeightOffset(g, b)];
+                args.Output = ref flat ? ref y[local] : ref call.Output[at];
+                args.Residual = ref res != null ? ref res[local] : ref call.Residual != null ? ref call.Residual[at] : ref args.Output;
+                args.Bias = ref call.Bias != null ? ref call.Bias[g * coutG + first] : ref args.Output;
+                TTiles.Run(b, ref args);
             }
+            if (flat)
+                for (int i = 0; i < coutG; i++)
+                    CopyRows(y + (long)i * pitch + (long)r0 * wq, wq, call.Output + OutputOffset(in call, n, g, i, oh0 + r0), ow, r1 - r0, ow);
             r0 = r1;
         }
+    }
+
+    /// <summary>Where output channel <paramref name="i"/> of group g (after the shuffle, if any) has row oh.</summary>
+    private static long OutputOffset(in Call call, int n, int g, int i, int oh)
+    {
+        ConvSpec spec = call.Plan.Spec;
+        long position = spec.ShuffleOutput ? (long)i * spec.Groups + g : (long)g * spec.CoutPerGroup + i;
+        return ((long)n * spec.Cout + position) * call.Geometry.OutHeight * call.Geometry.OutWidth + (long)oh * call.Geometry.OutWidth;
+    }
+
+    /// <summary>
+    /// Layers whose outputs sum at least this many products run in flat mode (see <see cref="RunItem"/>): the
+    /// scratch copy is cheap beside the tiles. Depthwise layers (9 products) store straight to the output.
+    /// </summary>
+    private const int FlatMinTerms = 32;
+
+    /// <summary>Copies <paramref name="rows"/> rows of <paramref name="count"/> floats between two row pitches.</summary>
+    private static void CopyRows(float* src, long srcPitch, float* dst, long dstPitch, int rows, int count)
+    {
+        for (int r = 0; r < rows; r++) CopyRow(src + r * srcPitch, dst + r * dstPitch, count);
+    }
+
+    /// <summary>Copies a short row: whole vectors, the last one overlapping what is already copied.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRow(float* src, float* dst, int count)
+    {
+        if (Vector256.IsHardwareAccelerated && count >= 8)
+        {
+            int i = 0;
+            for (; i + 8 < count; i += 8) Vector256.Store(Vector256.Load(src + i), dst + i);
+            Vector256.Store(Vector256.Load(src + count - 8), dst + count - 8);
+            return;
+        }
+        for (int i = 0; i < count; i++) dst[i] = src[i];
     }
 
     /// <summary>
@@ -418,14 +471,12 @@ public static unsafe class ConvEngine
     /// <summary>dst[i] = src[i·stride] for i &lt; count; reads nothing past src[(count - 1)·stride].</summary>
     private static void CopyStrided(float* src, float* dst, int count, int stride)
     {
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated && stride == 1 && count >= 8)
+        if (stride == 1)
         {
-            for (; i + 8 < count; i += 8) Vector256.Store(Vector256.Load(src + i), dst + i);
-            // The last vector ends exactly at count, overlapping what is already copied.
-            Vector256.Store(Vector256.Load(src + count - 8), dst + count - 8);
+            CopyRow(src, dst, count);
             return;
         }
+        int i = 0;
         if (Avx2.IsSupported && stride == 2)
         {
             // Two loads of 8 give 8 even-indexed floats: lanes 0 and 2 of each 128-bit half, then the halves in order.
@@ -439,15 +490,17 @@ public static unsafe class ConvEngine
         for (; i < count; i++) dst[i] = src[(long)i * stride];
     }
 
-    /// <summary>Per-thread pinned scratch for the packed input band.</summary>
+    /// <summary>Per-thread pinned scratch: slot 0 the packed input band, slots 1 and 2 a narrow band's output and residual.</summary>
     private static class Scratch
     {
-        [ThreadStatic] private static float[]? s_input;
+        [ThreadStatic] private static float[]?[]? s_slots;
 
-        public static float* Get(int length)
+        public static float* Get(int slot, int length)
         {
-            if (s_input == null || s_input.Length < length) s_input = GC.AllocateArray<float>(length, pinned: true);
-            return (float*)Unsafe.AsPointer(ref s_input[0]);
+            float[]?[] slots = s_slots ??= new float[]?[3];
+            float[]? buffer = slots[slot];
+            if (buffer == null || buffer.Length < length) slots[slot] = buffer = GC.AllocateArray<float>(Math.Max(length, 1), pinned: true);
+            return (float*)Unsafe.AsPointer(ref buffer[0]);
         }
     }
 }

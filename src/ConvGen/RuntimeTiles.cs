@@ -10,9 +10,11 @@ namespace ConvGen;
 /// Tiles in plain scalar code for any block: the path every kernel takes where Vector256 with FMA is not
 /// hardware-accelerated (no AVX2, ARM64), so that results stay right without software-emulated vectors.
 /// </summary>
-internal readonly struct ScalarTiles : ITileKernels
+internal readonly unsafe struct ScalarTiles : ITileKernels
 {
-    public static void Run(int block, ref TileArgs a)
+    public static void Run(int block, ref TileArgs args) => TileRows.Run(ref args, &RunRow);
+
+    private static void RunRow(ref TileArgs a)
     {
         int channels = a.Block.Channels, packed = a.Block.PackedChannels, cin = a.InputChannels, taps = a.TapOffsets.Length;
         for (int c = 0; c < channels; c++)
@@ -38,9 +40,11 @@ internal readonly struct ScalarTiles : ITileKernels
 /// The generic kernel's tiles: Vector256 FMA micro-kernels with run-time loops over input channels and taps,
 /// for blocks packed 8, 4 or 1 channels wide (8×2, 4×3 and 1×4 vectors of accumulators).
 /// </summary>
-internal readonly struct GenericTiles : ITileKernels
+internal readonly unsafe struct GenericTiles : ITileKernels
 {
-    public static void Run(int block, ref TileArgs a)
+    public static void Run(int block, ref TileArgs args) => TileRows.Run(ref args, &RunRow);
+
+    private static void RunRow(ref TileArgs a)
     {
         int width = a.Block.TileWidth;
         // One tile at a time into a scratch of [packed channel][position], then stored with bias, residual and activation.
@@ -181,6 +185,23 @@ internal readonly struct GenericTiles : ITileKernels
                 }
             }
             a0.StoreUnsafe(ref y); a1.StoreUnsafe(ref y, 8); a2.StoreUnsafe(ref y, 16); a3.StoreUnsafe(ref y, 24);
+        }
+    }
+}
+
+/// <summary>Runs a one-row tile function over each row of a segment.</summary>
+internal static unsafe class TileRows
+{
+    public static void Run(ref TileArgs args, delegate*<ref TileArgs, void> row)
+    {
+        TileArgs a = args;
+        a.Rows = 1;
+        for (nint r = 0; r < args.Rows; r++)
+        {
+            row(ref a);
+            a.Input = ref Unsafe.Add(ref a.Input, args.RowPitch);
+            a.Output = ref Unsafe.Add(ref a.Output, args.OutputRowPitch);
+            a.Residual = ref Unsafe.Add(ref a.Residual, args.OutputRowPitch);
         }
     }
 }

@@ -5,9 +5,9 @@ using System.Runtime.Intrinsics;
 namespace ConvGen;
 
 /// <summary>
-/// What one call of a tile kernel works on: one segment of <see cref="Count"/> output positions that are
+/// What one call of a tile kernel works on: a segment of <see cref="Count"/> output positions that are
 /// consecutive both in the packed input and in the output (an output row, or a run of rows when the rows have no
-/// padding between them), for one block of output channels.
+/// padding between them), repeated over <see cref="Rows"/> rows, for one block of output channels.
 /// The input is one group's band in the phase-split padded layout (see <see cref="ConvRules"/>): output position
 /// <c>j</c> of the segment reads tap <c>(kh, kw)</c> of input channel <c>ci</c> at
 /// <c>Input[ci·ChannelPitch + phase·PhasePitch + rowOffset·RowPitch + colOffset + j]</c> and writes output channel
@@ -27,8 +27,15 @@ public ref struct TileArgs
     public ref float Bias;
     /// <summary>Whether a residual is added.</summary>
     public bool HasResidual;
-    /// <summary>Output positions in the segment.</summary>
+    /// <summary>Output positions in the segment (per row).</summary>
     public nint Count;
+    /// <summary>
+    /// Rows the segment repeats over: row <c>k</c> starts <c>k·RowPitch</c> further in the input and
+    /// <c>k·OutputRowPitch</c> further in the output and residual.
+    /// </summary>
+    public nint Rows;
+    /// <summary>Floats per output row.</summary>
+    public nint OutputRowPitch;
     /// <summary>Floats per phase-plane row (<c>Wq</c>).</summary>
     public nint RowPitch;
     /// <summary>Floats per phase plane.</summary>
