@@ -78,45 +78,57 @@ namespace Models
             }
         }
         
-        /// <summary>A segment of positions for 1 output channel: 64-position tiles, then one tile of 8 to 64 positions for the rest.</summary>
+        /// <summary>A segment of positions for 1 output channel, in the fewest tiles of at most 64 positions, as even as possible.</summary>
         private static void Segment_1co_64px_HeldWeights(ref global::ConvGen.TileArgs args)
         {
-            nint full = args.Count / 64;
-            int rest = (int)(args.Count - full * 64);
-            if (full > 0) Tile_1co_64px_HeldWeights(ref args, 0, full, 8);
-            if (rest == 0) return;
-            int lanes = rest - (rest - 1) / 8 * 8;
-            switch ((rest + 7) / 8)
+            nint vectors = (args.Count + 7) / 8;
+            if (vectors == 0) return;
+            int lastLanes = (int)(args.Count - (vectors - 1) * 8);
+            nint tiles = (vectors + 7) / 8;
+            nint small = vectors / tiles, large = vectors - small * tiles;
+            if (large > 0) Segment_1co_64px_HeldWeightsTiles(ref args, small + 1, 0, large, 8);
+            Segment_1co_64px_HeldWeightsTiles(ref args, small, large * (small + 1) * 8, tiles - large, lastLanes);
+        }
+        
+        private static void Segment_1co_64px_HeldWeightsTiles(ref global::ConvGen.TileArgs args, nint vectors, nint start, nint tiles, int lastLanes)
+        {
+            switch (vectors)
             {
-                case 1: Tile_1co_8px_HeldWeights(ref args, full * 64, 1, lanes); break;
-                case 2: Tile_1co_16px_HeldWeights(ref args, full * 64, 1, lanes); break;
-                case 3: Tile_1co_24px_HeldWeights(ref args, full * 64, 1, lanes); break;
-                case 4: Tile_1co_32px_HeldWeights(ref args, full * 64, 1, lanes); break;
-                case 5: Tile_1co_40px_HeldWeights(ref args, full * 64, 1, lanes); break;
-                case 6: Tile_1co_48px_HeldWeights(ref args, full * 64, 1, lanes); break;
-                case 7: Tile_1co_56px_HeldWeights(ref args, full * 64, 1, lanes); break;
-                default: Tile_1co_64px_HeldWeights(ref args, full * 64, 1, lanes); break;
+                case 1: Tile_1co_8px_HeldWeights(ref args, start, tiles, lastLanes); break;
+                case 2: Tile_1co_16px_HeldWeights(ref args, start, tiles, lastLanes); break;
+                case 3: Tile_1co_24px_HeldWeights(ref args, start, tiles, lastLanes); break;
+                case 4: Tile_1co_32px_HeldWeights(ref args, start, tiles, lastLanes); break;
+                case 5: Tile_1co_40px_HeldWeights(ref args, start, tiles, lastLanes); break;
+                case 6: Tile_1co_48px_HeldWeights(ref args, start, tiles, lastLanes); break;
+                case 7: Tile_1co_56px_HeldWeights(ref args, start, tiles, lastLanes); break;
+                default: Tile_1co_64px_HeldWeights(ref args, start, tiles, lastLanes); break;
             }
         }
         
-        /// <summary>A segment of positions for 1 output channel: 64-position tiles, then one tile of 8 to 64 positions for the rest.</summary>
+        /// <summary>A segment of positions for 1 output channel, in the fewest tiles of at most 64 positions, as even as possible.</summary>
         private static void Segment_1co_64px(ref global::ConvGen.TileArgs args)
         {
-            nint full = args.Count / 64;
-            int rest = (int)(args.Count - full * 64);
-            if (full > 0) Tile_1co_64px(ref args, 0, full, 8);
-            if (rest == 0) return;
-            int lanes = rest - (rest - 1) / 8 * 8;
-            switch ((rest + 7) / 8)
+            nint vectors = (args.Count + 7) / 8;
+            if (vectors == 0) return;
+            int lastLanes = (int)(args.Count - (vectors - 1) * 8);
+            nint tiles = (vectors + 7) / 8;
+            nint small = vectors / tiles, large = vectors - small * tiles;
+            if (large > 0) Segment_1co_64pxTiles(ref args, small + 1, 0, large, 8);
+            Segment_1co_64pxTiles(ref args, small, large * (small + 1) * 8, tiles - large, lastLanes);
+        }
+        
+        private static void Segment_1co_64pxTiles(ref global::ConvGen.TileArgs args, nint vectors, nint start, nint tiles, int lastLanes)
+        {
+            switch (vectors)
             {
-                case 1: Tile_1co_8px(ref args, full * 64, 1, lanes); break;
-                case 2: Tile_1co_16px(ref args, full * 64, 1, lanes); break;
-                case 3: Tile_1co_24px(ref args, full * 64, 1, lanes); break;
-                case 4: Tile_1co_32px(ref args, full * 64, 1, lanes); break;
-                case 5: Tile_1co_40px(ref args, full * 64, 1, lanes); break;
-                case 6: Tile_1co_48px(ref args, full * 64, 1, lanes); break;
-                case 7: Tile_1co_56px(ref args, full * 64, 1, lanes); break;
-                default: Tile_1co_64px(ref args, full * 64, 1, lanes); break;
+                case 1: Tile_1co_8px(ref args, start, tiles, lastLanes); break;
+                case 2: Tile_1co_16px(ref args, start, tiles, lastLanes); break;
+                case 3: Tile_1co_24px(ref args, start, tiles, lastLanes); break;
+                case 4: Tile_1co_32px(ref args, start, tiles, lastLanes); break;
+                case 5: Tile_1co_40px(ref args, start, tiles, lastLanes); break;
+                case 6: Tile_1co_48px(ref args, start, tiles, lastLanes); break;
+                case 7: Tile_1co_56px(ref args, start, tiles, lastLanes); break;
+                default: Tile_1co_64px(ref args, start, tiles, lastLanes); break;
             }
         }
         
@@ -129,9 +141,9 @@ namespace Models
             nint start2 = 2 * args.RowPitch;
             nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
             bool hasResidual = args.HasResidual;
-            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
             global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
             global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
             global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
@@ -141,34 +153,43 @@ namespace Models
             global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
             global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
             global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
-            for (nint tile = tiles; tile > 0; tile--)
+            for (nint row = args.Rows; row > 0; row--)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                ref float x = ref input;
-                // input channel 0
+                ref float input = ref inputRow;
+                ref float output = ref outputRow;
+                ref float residual = ref residualRow;
+                for (nint tile = tiles; tile > 0; tile--)
                 {
-                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
-                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    ref float x = ref input;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                        ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 8);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 8);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 8);
                 }
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                int lanes = tile == 1 ? lastLanes : 8;
-                ref float y = ref output;
-                ref float r = ref residual;
-                if (lanes == 8) global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                else global::ConvGen.TileStore.Partial(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 8);
-                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 8);
-                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 8);
+                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
             }
         }
         
@@ -181,9 +202,9 @@ namespace Models
             nint start2 = 2 * args.RowPitch;
             nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
             bool hasResidual = args.HasResidual;
-            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
             global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
             global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
             global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
@@ -193,44 +214,53 @@ namespace Models
             global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
             global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
             global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
-            for (nint tile = tiles; tile > 0; tile--)
+            for (nint row = args.Rows; row > 0; row--)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                ref float x = ref input;
-                // input channel 0
+                ref float input = ref inputRow;
+                ref float output = ref outputRow;
+                ref float residual = ref residualRow;
+                for (nint tile = tiles; tile > 0; tile--)
                 {
-                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
-                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w1, c0v1);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), w2, c0v1);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w3, c0v1);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), w4, c0v1);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), w5, c0v1);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w6, c0v1);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w7, c0v1);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), w8, c0v1);
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    ref float x = ref input;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                        ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w1, c0v1);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), w2, c0v1);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w3, c0v1);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), w4, c0v1);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), w5, c0v1);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w6, c0v1);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w7, c0v1);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), w8, c0v1);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 16);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 16);
                 }
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                int lanes = tile == 1 ? lastLanes : 8;
-                ref float y = ref output;
-                ref float r = ref residual;
-                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                if (lanes == 8) global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                else global::ConvGen.TileStore.Partial(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 16);
-                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16);
-                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 16);
+                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
             }
         }
         
@@ -243,9 +273,9 @@ namespace Models
             nint start2 = 2 * args.RowPitch;
             nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
             bool hasResidual = args.HasResidual;
-            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
             global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
             global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
             global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
@@ -255,54 +285,63 @@ namespace Models
             global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
             global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
             global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
-            for (nint tile = tiles; tile > 0; tile--)
+            for (nint row = args.Rows; row > 0; row--)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                ref float x = ref input;
-                // input channel 0
+                ref float input = ref inputRow;
+                ref float output = ref outputRow;
+                ref float residual = ref residualRow;
+                for (nint tile = tiles; tile > 0; tile--)
                 {
-                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
-                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), w0, c0v2);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w1, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), w1, c0v2);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), w2, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), w2, c0v2);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w3, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), w3, c0v2);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), w4, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), w4, c0v2);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), w5, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), w5, c0v2);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w6, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), w6, c0v2);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w7, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), w7, c0v2);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), w8, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), w8, c0v2);
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    ref float x = ref input;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                        ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), w0, c0v2);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w1, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), w1, c0v2);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), w2, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), w2, c0v2);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w3, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), w3, c0v2);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), w4, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), w4, c0v2);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), w5, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), w5, c0v2);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w6, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), w6, c0v2);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w7, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), w7, c0v2);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), w8, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), w8, c0v2);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 24);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 24);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 24);
                 }
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                int lanes = tile == 1 ? lastLanes : 8;
-                ref float y = ref output;
-                ref float r = ref residual;
-                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                if (lanes == 8) global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
-                else global::ConvGen.TileStore.Partial(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 24);
-                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 24);
-                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 24);
+                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
             }
         }
         
@@ -315,9 +354,9 @@ namespace Models
             nint start2 = 2 * args.RowPitch;
             nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
             bool hasResidual = args.HasResidual;
-            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
             global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
             global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
             global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
@@ -327,64 +366,73 @@ namespace Models
             global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
             global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
             global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
-            for (nint tile = tiles; tile > 0; tile--)
+            for (nint row = args.Rows; row > 0; row--)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                ref float x = ref input;
-                // input channel 0
+                ref float input = ref inputRow;
+                ref float output = ref outputRow;
+                ref float residual = ref residualRow;
+                for (nint tile = tiles; tile > 0; tile--)
                 {
-                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
-                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), w0, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), w0, c0v3);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w1, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), w1, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), w1, c0v3);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), w2, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), w2, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), w2, c0v3);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w3, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), w3, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), w3, c0v3);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), w4, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), w4, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), w4, c0v3);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), w5, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), w5, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), w5, c0v3);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w6, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), w6, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), w6, c0v3);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w7, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), w7, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), w7, c0v3);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), w8, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), w8, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), w8, c0v3);
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    ref float x = ref input;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                        ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), w0, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), w0, c0v3);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w1, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), w1, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), w1, c0v3);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), w2, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), w2, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), w2, c0v3);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w3, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), w3, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), w3, c0v3);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), w4, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), w4, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), w4, c0v3);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), w5, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), w5, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), w5, c0v3);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w6, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), w6, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), w6, c0v3);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w7, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), w7, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), w7, c0v3);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), w8, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), w8, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), w8, c0v3);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 32);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 32);
                 }
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                int lanes = tile == 1 ? lastLanes : 8;
-                ref float y = ref output;
-                ref float r = ref residual;
-                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
-                if (lanes == 8) global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
-                else global::ConvGen.TileStore.Partial(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 32);
-                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32);
-                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 32);
+                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
             }
         }
         
@@ -397,9 +445,9 @@ namespace Models
             nint start2 = 2 * args.RowPitch;
             nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
             bool hasResidual = args.HasResidual;
-            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
             global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
             global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
             global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
@@ -409,74 +457,83 @@ namespace Models
             global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
             global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
             global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
-            for (nint tile = tiles; tile > 0; tile--)
+            for (nint row = args.Rows; row > 0; row--)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                ref float x = ref input;
-                // input channel 0
+                ref float input = ref inputRow;
+                ref float output = ref outputRow;
+                ref float residual = ref residualRow;
+                for (nint tile = tiles; tile > 0; tile--)
                 {
-                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
-                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), w0, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), w0, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), w0, c0v4);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w1, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), w1, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), w1, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), w1, c0v4);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), w2, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), w2, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), w2, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), w2, c0v4);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w3, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), w3, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), w3, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), w3, c0v4);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), w4, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), w4, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), w4, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), w4, c0v4);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), w5, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), w5, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), w5, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), w5, c0v4);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w6, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), w6, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), w6, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), w6, c0v4);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w7, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), w7, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), w7, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), w7, c0v4);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), w8, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), w8, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), w8, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), w8, c0v4);
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    ref float x = ref input;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                        ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), w0, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), w0, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), w0, c0v4);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w1, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), w1, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), w1, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), w1, c0v4);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), w2, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), w2, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), w2, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), w2, c0v4);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w3, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), w3, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), w3, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), w3, c0v4);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), w4, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), w4, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), w4, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), w4, c0v4);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), w5, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), w5, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), w5, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), w5, c0v4);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w6, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), w6, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), w6, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), w6, c0v4);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w7, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), w7, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), w7, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), w7, c0v4);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), w8, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), w8, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), w8, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), w8, c0v4);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 40);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 40);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 40);
                 }
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                int lanes = tile == 1 ? lastLanes : 8;
-                ref float y = ref output;
-                ref float r = ref residual;
-                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
-                if (lanes == 8) global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
-                else global::ConvGen.TileStore.Partial(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 40);
-                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 40);
-                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 40);
+                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
             }
         }
         
@@ -489,9 +546,9 @@ namespace Models
             nint start2 = 2 * args.RowPitch;
             nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
             bool hasResidual = args.HasResidual;
-            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
             global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
             global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
             global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
@@ -501,84 +558,93 @@ namespace Models
             global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
             global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
             global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
-            for (nint tile = tiles; tile > 0; tile--)
+            for (nint row = args.Rows; row > 0; row--)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                ref float x = ref input;
-                // input channel 0
+                ref float input = ref inputRow;
+                ref float output = ref outputRow;
+                ref float residual = ref residualRow;
+                for (nint tile = tiles; tile > 0; tile--)
                 {
-                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
-                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), w0, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), w0, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), w0, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40), w0, c0v5);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w1, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), w1, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), w1, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), w1, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 41), w1, c0v5);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), w2, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), w2, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), w2, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), w2, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 42), w2, c0v5);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w3, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), w3, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), w3, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), w3, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 40), w3, c0v5);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), w4, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), w4, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), w4, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), w4, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 41), w4, c0v5);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), w5, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), w5, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), w5, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), w5, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 42), w5, c0v5);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w6, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), w6, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), w6, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), w6, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 40), w6, c0v5);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w7, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), w7, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), w7, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), w7, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 41), w7, c0v5);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), w8, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), w8, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), w8, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), w8, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 42), w8, c0v5);
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    ref float x = ref input;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                        ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), w0, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), w0, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), w0, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40), w0, c0v5);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w1, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), w1, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), w1, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), w1, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 41), w1, c0v5);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), w2, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), w2, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), w2, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), w2, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 42), w2, c0v5);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w3, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), w3, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), w3, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), w3, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 40), w3, c0v5);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), w4, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), w4, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), w4, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), w4, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 41), w4, c0v5);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), w5, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), w5, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), w5, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), w5, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 42), w5, c0v5);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w6, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), w6, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), w6, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), w6, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 40), w6, c0v5);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w7, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), w7, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), w7, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), w7, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 41), w7, c0v5);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), w8, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), w8, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), w8, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), w8, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 42), w8, c0v5);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 48);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 48);
                 }
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                int lanes = tile == 1 ? lastLanes : 8;
-                ref float y = ref output;
-                ref float r = ref residual;
-                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
-                if (lanes == 8) global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
-                else global::ConvGen.TileStore.Partial(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 48);
-                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48);
-                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 48);
+                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
             }
         }
         
@@ -591,9 +657,9 @@ namespace Models
             nint start2 = 2 * args.RowPitch;
             nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
             bool hasResidual = args.HasResidual;
-            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
             global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
             global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
             global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
@@ -603,94 +669,103 @@ namespace Models
             global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
             global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
             global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
-            for (nint tile = tiles; tile > 0; tile--)
+            for (nint row = args.Rows; row > 0; row--)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                ref float x = ref input;
-                // input channel 0
+                ref float input = ref inputRow;
+                ref float output = ref outputRow;
+                ref float residual = ref residualRow;
+                for (nint tile = tiles; tile > 0; tile--)
                 {
-                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
-                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), w0, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), w0, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), w0, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40), w0, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48), w0, c0v6);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w1, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), w1, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), w1, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), w1, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 41), w1, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 49), w1, c0v6);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), w2, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), w2, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), w2, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), w2, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 42), w2, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 50), w2, c0v6);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w3, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), w3, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), w3, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), w3, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 40), w3, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 48), w3, c0v6);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), w4, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), w4, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), w4, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), w4, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 41), w4, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 49), w4, c0v6);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), w5, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), w5, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), w5, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), w5, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 42), w5, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 50), w5, c0v6);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w6, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), w6, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), w6, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), w6, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 40), w6, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 48), w6, c0v6);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w7, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), w7, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), w7, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), w7, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 41), w7, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 49), w7, c0v6);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), w8, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), w8, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), w8, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), w8, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 42), w8, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 50), w8, c0v6);
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    ref float x = ref input;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                        ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), w0, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), w0, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), w0, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40), w0, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48), w0, c0v6);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w1, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), w1, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), w1, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), w1, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 41), w1, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 49), w1, c0v6);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), w2, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), w2, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), w2, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), w2, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 42), w2, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 50), w2, c0v6);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w3, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), w3, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), w3, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), w3, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 40), w3, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 48), w3, c0v6);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), w4, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), w4, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), w4, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), w4, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 41), w4, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 49), w4, c0v6);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), w5, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), w5, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), w5, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), w5, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 42), w5, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 50), w5, c0v6);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w6, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), w6, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), w6, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), w6, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 40), w6, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 48), w6, c0v6);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w7, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), w7, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), w7, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), w7, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 41), w7, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 49), w7, c0v6);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), w8, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), w8, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), w8, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), w8, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 42), w8, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 50), w8, c0v6);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 56);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 56);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 56);
                 }
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                int lanes = tile == 1 ? lastLanes : 8;
-                ref float y = ref output;
-                ref float r = ref residual;
-                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
-                if (lanes == 8) global::ConvGen.TileStore.Full(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, global::ConvGen.ConvActivation.None);
-                else global::ConvGen.TileStore.Partial(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 56);
-                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 56);
-                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 56);
+                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
             }
         }
         
@@ -703,9 +778,9 @@ namespace Models
             nint start2 = 2 * args.RowPitch;
             nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
             bool hasResidual = args.HasResidual;
-            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
             global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
             global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
             global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
@@ -715,104 +790,113 @@ namespace Models
             global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
             global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
             global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
-            for (nint tile = tiles; tile > 0; tile--)
+            for (nint row = args.Rows; row > 0; row--)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v7 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                ref float x = ref input;
-                // input channel 0
+                ref float input = ref inputRow;
+                ref float output = ref outputRow;
+                ref float residual = ref residualRow;
+                for (nint tile = tiles; tile > 0; tile--)
                 {
-                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
-                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), w0, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), w0, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), w0, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40), w0, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48), w0, c0v6);
-                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 56), w0, c0v7);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w1, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), w1, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), w1, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), w1, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 41), w1, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 49), w1, c0v6);
-                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 57), w1, c0v7);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), w2, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), w2, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), w2, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), w2, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 42), w2, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 50), w2, c0v6);
-                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 58), w2, c0v7);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w3, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), w3, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), w3, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), w3, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 40), w3, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 48), w3, c0v6);
-                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 56), w3, c0v7);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), w4, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), w4, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), w4, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), w4, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 41), w4, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 49), w4, c0v6);
-                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 57), w4, c0v7);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), w5, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), w5, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), w5, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), w5, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 42), w5, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 50), w5, c0v6);
-                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 58), w5, c0v7);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w6, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), w6, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), w6, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), w6, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 40), w6, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 48), w6, c0v6);
-                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 56), w6, c0v7);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w7, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), w7, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), w7, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), w7, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 41), w7, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 49), w7, c0v6);
-                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 57), w7, c0v7);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), w8, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), w8, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), w8, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), w8, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 42), w8, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 50), w8, c0v6);
-                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 58), w8, c0v7);
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v7 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    ref float x = ref input;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                        ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), w0, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), w0, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), w0, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40), w0, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48), w0, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 56), w0, c0v7);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w1, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), w1, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), w1, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), w1, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 41), w1, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 49), w1, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 57), w1, c0v7);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), w2, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), w2, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), w2, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), w2, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 42), w2, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 50), w2, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 58), w2, c0v7);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w3, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), w3, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), w3, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), w3, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 40), w3, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 48), w3, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 56), w3, c0v7);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), w4, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), w4, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), w4, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), w4, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 41), w4, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 49), w4, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 57), w4, c0v7);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), w5, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), w5, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), w5, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), w5, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 42), w5, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 50), w5, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 58), w5, c0v7);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w6, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), w6, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), w6, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), w6, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 40), w6, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 48), w6, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 56), w6, c0v7);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w7, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), w7, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), w7, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), w7, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 41), w7, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 49), w7, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 57), w7, c0v7);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), w8, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), w8, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), w8, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), w8, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 42), w8, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 50), w8, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 58), w8, c0v7);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 56), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 56), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c0v7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 56), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 56), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 64);
                 }
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                int lanes = tile == 1 ? lastLanes : 8;
-                ref float y = ref output;
-                ref float r = ref residual;
-                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, global::ConvGen.ConvActivation.None);
-                if (lanes == 8) global::ConvGen.TileStore.Full(c0v7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 56), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 56), hasResidual, global::ConvGen.ConvActivation.None);
-                else global::ConvGen.TileStore.Partial(c0v7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 56), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 56), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64);
-                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64);
-                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 64);
+                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
             }
         }
         
@@ -825,48 +909,57 @@ namespace Models
             nint start2 = 2 * args.RowPitch;
             nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
             bool hasResidual = args.HasResidual;
-            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint tile = tiles; tile > 0; tile--)
+            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint row = args.Rows; row > 0; row--)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> b;
-                ref float x = ref input;
-                ref float w = ref args.Weights;
-                // input channel 0
+                ref float input = ref inputRow;
+                ref float output = ref outputRow;
+                ref float residual = ref residualRow;
+                for (nint tile = tiles; tile > 0; tile--)
                 {
-                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
-                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b;
+                    ref float x = ref input;
+                    ref float w = ref args.Weights;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                        ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 8);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 8);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 8);
                 }
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                int lanes = tile == 1 ? lastLanes : 8;
-                ref float y = ref output;
-                ref float r = ref residual;
-                if (lanes == 8) global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                else global::ConvGen.TileStore.Partial(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 8);
-                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 8);
-                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 8);
+                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
             }
         }
         
@@ -879,58 +972,67 @@ namespace Models
             nint start2 = 2 * args.RowPitch;
             nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
             bool hasResidual = args.HasResidual;
-            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint tile = tiles; tile > 0; tile--)
+            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint row = args.Rows; row > 0; row--)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> b;
-                ref float x = ref input;
-                ref float w = ref args.Weights;
-                // input channel 0
+                ref float input = ref inputRow;
+                ref float output = ref outputRow;
+                ref float residual = ref residualRow;
+                for (nint tile = tiles; tile > 0; tile--)
                 {
-                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
-                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), b, c0v1);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), b, c0v1);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), b, c0v1);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), b, c0v1);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), b, c0v1);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), b, c0v1);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), b, c0v1);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), b, c0v1);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), b, c0v1);
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b;
+                    ref float x = ref input;
+                    ref float w = ref args.Weights;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                        ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), b, c0v1);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), b, c0v1);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), b, c0v1);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), b, c0v1);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), b, c0v1);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), b, c0v1);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), b, c0v1);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), b, c0v1);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), b, c0v1);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 16);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 16);
                 }
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                int lanes = tile == 1 ? lastLanes : 8;
-                ref float y = ref output;
-                ref float r = ref residual;
-                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                if (lanes == 8) global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                else global::ConvGen.TileStore.Partial(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 16);
-                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16);
-                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 16);
+                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
             }
         }
         
@@ -943,68 +1045,77 @@ namespace Models
             nint start2 = 2 * args.RowPitch;
             nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
             bool hasResidual = args.HasResidual;
-            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint tile = tiles; tile > 0; tile--)
+            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint row = args.Rows; row > 0; row--)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> b;
-                ref float x = ref input;
-                ref float w = ref args.Weights;
-                // input channel 0
+                ref float input = ref inputRow;
+                ref float output = ref outputRow;
+                ref float residual = ref residualRow;
+                for (nint tile = tiles; tile > 0; tile--)
                 {
-                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
-                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), b, c0v2);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), b, c0v2);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), b, c0v2);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), b, c0v2);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), b, c0v2);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), b, c0v2);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), b, c0v2);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), b, c0v2);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), b, c0v2);
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b;
+                    ref float x = ref input;
+                    ref float w = ref args.Weights;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                        ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), b, c0v2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), b, c0v2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), b, c0v2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), b, c0v2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), b, c0v2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), b, c0v2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), b, c0v2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), b, c0v2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), b, c0v2);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 24);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 24);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 24);
                 }
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                int lanes = tile == 1 ? lastLanes : 8;
-                ref float y = ref output;
-                ref float r = ref residual;
-                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                if (lanes == 8) global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
-                else global::ConvGen.TileStore.Partial(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 24);
-                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 24);
-                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 24);
+                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
             }
         }
         
@@ -1017,78 +1128,87 @@ namespace Models
             nint start2 = 2 * args.RowPitch;
             nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
             bool hasResidual = args.HasResidual;
-            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint tile = tiles; tile > 0; tile--)
+            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint row = args.Rows; row > 0; row--)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> b;
-                ref float x = ref input;
-                ref float w = ref args.Weights;
-                // input channel 0
+                ref float input = ref inputRow;
+                ref float output = ref outputRow;
+                ref float residual = ref residualRow;
+                for (nint tile = tiles; tile > 0; tile--)
                 {
-                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
-                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), b, c0v3);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), b, c0v3);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), b, c0v3);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), b, c0v3);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), b, c0v3);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), b, c0v3);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), b, c0v3);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), b, c0v3);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), b, c0v3);
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b;
+                    ref float x = ref input;
+                    ref float w = ref args.Weights;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                        ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), b, c0v3);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), b, c0v3);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), b, c0v3);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), b, c0v3);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), b, c0v3);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), b, c0v3);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), b, c0v3);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), b, c0v3);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), b, c0v3);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 32);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 32);
                 }
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                int lanes = tile == 1 ? lastLanes : 8;
-                ref float y = ref output;
-                ref float r = ref residual;
-                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
-                if (lanes == 8) global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
-                else global::ConvGen.TileStore.Partial(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 32);
-                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32);
-                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 32);
+                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
             }
         }
         
@@ -1101,88 +1221,97 @@ namespace Models
             nint start2 = 2 * args.RowPitch;
             nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
             bool hasResidual = args.HasResidual;
-            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint tile = tiles; tile > 0; tile--)
+            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint row = args.Rows; row > 0; row--)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> b;
-                ref float x = ref input;
-                ref float w = ref args.Weights;
-                // input channel 0
+                ref float input = ref inputRow;
+                ref float output = ref outputRow;
+                ref float residual = ref residualRow;
+                for (nint tile = tiles; tile > 0; tile--)
                 {
-                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
-                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), b, c0v4);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), b, c0v4);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), b, c0v4);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), b, c0v4);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), b, c0v4);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), b, c0v4);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), b, c0v4);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), b, c0v4);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), b, c0v4);
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b;
+                    ref float x = ref input;
+                    ref float w = ref args.Weights;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                        ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), b, c0v4);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), b, c0v4);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), b, c0v4);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), b, c0v4);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), b, c0v4);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), b, c0v4);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), b, c0v4);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), b, c0v4);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), b, c0v4);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 40);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 40);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 40);
                 }
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                int lanes = tile == 1 ? lastLanes : 8;
-                ref float y = ref output;
-                ref float r = ref residual;
-                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
-                if (lanes == 8) global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
-                else global::ConvGen.TileStore.Partial(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 40);
-                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 40);
-                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 40);
+                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
             }
         }
         
@@ -1195,98 +1324,107 @@ namespace Models
             nint start2 = 2 * args.RowPitch;
             nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
             bool hasResidual = args.HasResidual;
-            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint tile = tiles; tile > 0; tile--)
+            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint row = args.Rows; row > 0; row--)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> b;
-                ref float x = ref input;
-                ref float w = ref args.Weights;
-                // input channel 0
+                ref float input = ref inputRow;
+                ref float output = ref outputRow;
+                ref float residual = ref residualRow;
+                for (nint tile = tiles; tile > 0; tile--)
                 {
-                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
-                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40), b, c0v5);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 41), b, c0v5);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 42), b, c0v5);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 40), b, c0v5);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 41), b, c0v5);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 42), b, c0v5);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 40), b, c0v5);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 41), b, c0v5);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 42), b, c0v5);
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b;
+                    ref float x = ref input;
+                    ref float w = ref args.Weights;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                        ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40), b, c0v5);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 41), b, c0v5);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 42), b, c0v5);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 40), b, c0v5);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 41), b, c0v5);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 42), b, c0v5);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 40), b, c0v5);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 41), b, c0v5);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 42), b, c0v5);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 48);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 48);
                 }
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                int lanes = tile == 1 ? lastLanes : 8;
-                ref float y = ref output;
-                ref float r = ref residual;
-                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
-                if (lanes == 8) global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
-                else global::ConvGen.TileStore.Partial(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 48);
-                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48);
-                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 48);
+                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
             }
         }
         
@@ -1299,108 +1437,117 @@ namespace Models
             nint start2 = 2 * args.RowPitch;
             nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
             bool hasResidual = args.HasResidual;
-            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint tile = tiles; tile > 0; tile--)
+            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint row = args.Rows; row > 0; row--)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> b;
-                ref float x = ref input;
-                ref float w = ref args.Weights;
-                // input channel 0
+                ref float input = ref inputRow;
+                ref float output = ref outputRow;
+                ref float residual = ref residualRow;
+                for (nint tile = tiles; tile > 0; tile--)
                 {
-                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
-                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40), b, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48), b, c0v6);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 41), b, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 49), b, c0v6);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 42), b, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 50), b, c0v6);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 40), b, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 48), b, c0v6);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 41), b, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 49), b, c0v6);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 42), b, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 50), b, c0v6);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 40), b, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 48), b, c0v6);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 41), b, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 49), b, c0v6);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 42), b, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 50), b, c0v6);
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b;
+                    ref float x = ref input;
+                    ref float w = ref args.Weights;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                        ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48), b, c0v6);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 41), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 49), b, c0v6);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 42), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 50), b, c0v6);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 40), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 48), b, c0v6);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 41), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 49), b, c0v6);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 42), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 50), b, c0v6);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 40), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 48), b, c0v6);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 41), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 49), b, c0v6);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 42), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 50), b, c0v6);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 56);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 56);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 56);
                 }
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                int lanes = tile == 1 ? lastLanes : 8;
-                ref float y = ref output;
-                ref float r = ref residual;
-                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
-                if (lanes == 8) global::ConvGen.TileStore.Full(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, global::ConvGen.ConvActivation.None);
-                else global::ConvGen.TileStore.Partial(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 56);
-                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 56);
-                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 56);
+                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
             }
         }
         
@@ -1413,118 +1560,127 @@ namespace Models
             nint start2 = 2 * args.RowPitch;
             nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
             bool hasResidual = args.HasResidual;
-            ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-            ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-            ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint tile = tiles; tile > 0; tile--)
+            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint row = args.Rows; row > 0; row--)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v7 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> b;
-                ref float x = ref input;
-                ref float w = ref args.Weights;
-                // input channel 0
+                ref float input = ref inputRow;
+                ref float output = ref outputRow;
+                ref float residual = ref residualRow;
+                for (nint tile = tiles; tile > 0; tile--)
                 {
-                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
-                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40), b, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48), b, c0v6);
-                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 56), b, c0v7);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 41), b, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 49), b, c0v6);
-                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 57), b, c0v7);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 42), b, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 50), b, c0v6);
-                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 58), b, c0v7);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 40), b, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 48), b, c0v6);
-                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 56), b, c0v7);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 41), b, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 49), b, c0v6);
-                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 57), b, c0v7);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 42), b, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 50), b, c0v6);
-                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 58), b, c0v7);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 40), b, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 48), b, c0v6);
-                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 56), b, c0v7);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 41), b, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 49), b, c0v6);
-                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 57), b, c0v7);
-                    b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
-                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), b, c0v1);
-                    c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), b, c0v2);
-                    c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), b, c0v3);
-                    c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), b, c0v4);
-                    c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 42), b, c0v5);
-                    c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 50), b, c0v6);
-                    c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 58), b, c0v7);
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v7 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b;
+                    ref float x = ref input;
+                    ref float w = ref args.Weights;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                        ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48), b, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 56), b, c0v7);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 41), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 49), b, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 57), b, c0v7);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 42), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 50), b, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 58), b, c0v7);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 40), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 48), b, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 56), b, c0v7);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 41), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 49), b, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 57), b, c0v7);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 42), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 50), b, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 58), b, c0v7);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 40), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 48), b, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 56), b, c0v7);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 41), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 49), b, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 57), b, c0v7);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 42), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 50), b, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 58), b, c0v7);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 56), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 56), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c0v7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 56), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 56), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 64);
                 }
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                int lanes = tile == 1 ? lastLanes : 8;
-                ref float y = ref output;
-                ref float r = ref residual;
-                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
-                global::ConvGen.TileStore.Full(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, global::ConvGen.ConvActivation.None);
-                if (lanes == 8) global::ConvGen.TileStore.Full(c0v7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 56), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 56), hasResidual, global::ConvGen.ConvActivation.None);
-                else global::ConvGen.TileStore.Partial(c0v7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 56), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 56), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64);
-                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64);
-                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 64);
+                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
             }
         }
     }

@@ -61,18 +61,24 @@ partial class HandDepthwise : global::ConvGen.IConvKernel
         }
     }
     
-    /// <summary>A segment of positions for 1 output channel: 16-position tiles, then one tile of 8 to 16 positions for the rest.</summary>
+    /// <summary>A segment of positions for 1 output channel, in the fewest tiles of at most 16 positions, as even as possible.</summary>
     private static void Segment_1co_16px_HeldWeights(ref global::ConvGen.TileArgs args)
     {
-        nint full = args.Count / 16;
-        int rest = (int)(args.Count - full * 16);
-        if (full > 0) Tile_1co_16px_HeldWeights(ref args, 0, full, 8);
-        if (rest == 0) return;
-        int lanes = rest - (rest - 1) / 8 * 8;
-        switch ((rest + 7) / 8)
+        nint vectors = (args.Count + 7) / 8;
+        if (vectors == 0) return;
+        int lastLanes = (int)(args.Count - (vectors - 1) * 8);
+        nint tiles = (vectors + 1) / 2;
+        nint small = vectors / tiles, large = vectors - small * tiles;
+        if (large > 0) Segment_1co_16px_HeldWeightsTiles(ref args, small + 1, 0, large, 8);
+        Segment_1co_16px_HeldWeightsTiles(ref args, small, large * (small + 1) * 8, tiles - large, lastLanes);
+    }
+    
+    private static void Segment_1co_16px_HeldWeightsTiles(ref global::ConvGen.TileArgs args, nint vectors, nint start, nint tiles, int lastLanes)
+    {
+        switch (vectors)
         {
-            case 1: Tile_1co_8px_HeldWeights(ref args, full * 16, 1, lanes); break;
-            default: Tile_1co_16px_HeldWeights(ref args, full * 16, 1, lanes); break;
+            case 1: Tile_1co_8px_HeldWeights(ref args, start, tiles, lastLanes); break;
+            default: Tile_1co_16px_HeldWeights(ref args, start, tiles, lastLanes); break;
         }
     }
     
@@ -88,9 +94,9 @@ partial class HandDepthwise : global::ConvGen.IConvKernel
         nint start5 = args.PhasePitch + args.RowPitch;
         nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
         bool hasResidual = args.HasResidual;
-        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-        ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-        ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+        ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+        ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+        ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
         global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
         global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
         global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
@@ -100,37 +106,46 @@ partial class HandDepthwise : global::ConvGen.IConvKernel
         global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
         global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
         global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
-        for (nint tile = tiles; tile > 0; tile--)
+        for (nint row = args.Rows; row > 0; row--)
         {
-            global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            ref float x = ref input;
-            // input channel 0
+            ref float input = ref inputRow;
+            ref float output = ref outputRow;
+            ref float residual = ref residualRow;
+            for (nint tile = tiles; tile > 0; tile--)
             {
-                ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
-                ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
-                ref float r3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start3);
-                ref float r4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start4);
-                ref float r5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start5);
-                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
-                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w1, c0v0);
-                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w2, c0v0);
-                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w3, c0v0);
-                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r3, 0), w4, c0v0);
-                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w5, c0v0);
-                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 0), w6, c0v0);
-                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r5, 0), w7, c0v0);
-                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 1), w8, c0v0);
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                ref float x = ref input;
+                // input channel 0
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                    ref float r3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start3);
+                    ref float r4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start4);
+                    ref float r5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start5);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w1, c0v0);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w2, c0v0);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w3, c0v0);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r3, 0), w4, c0v0);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w5, c0v0);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 0), w6, c0v0);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r5, 0), w7, c0v0);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 1), w8, c0v0);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu6);
+                else global::ConvGen.TileStore.Partial(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.Relu6);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 8);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 8);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 8);
             }
-            x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-            int lanes = tile == 1 ? lastLanes : 8;
-            ref float y = ref output;
-            ref float r = ref residual;
-            if (lanes == 8) global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu6);
-            else global::ConvGen.TileStore.Partial(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.Relu6);
-            input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 8);
-            output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 8);
-            residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 8);
+            inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+            outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+            residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
         }
     }
     
@@ -146,9 +161,9 @@ partial class HandDepthwise : global::ConvGen.IConvKernel
         nint start5 = args.PhasePitch + args.RowPitch;
         nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
         bool hasResidual = args.HasResidual;
-        ref float input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-        ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-        ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+        ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+        ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+        ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
         global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
         global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
         global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
@@ -158,47 +173,56 @@ partial class HandDepthwise : global::ConvGen.IConvKernel
         global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
         global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
         global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
-        for (nint tile = tiles; tile > 0; tile--)
+        for (nint row = args.Rows; row > 0; row--)
         {
-            global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            ref float x = ref input;
-            // input channel 0
+            ref float input = ref inputRow;
+            ref float output = ref outputRow;
+            ref float residual = ref residualRow;
+            for (nint tile = tiles; tile > 0; tile--)
             {
-                ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
-                ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
-                ref float r3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start3);
-                ref float r4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start4);
-                ref float r5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start5);
-                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
-                c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
-                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w1, c0v0);
-                c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w1, c0v1);
-                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w2, c0v0);
-                c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w2, c0v1);
-                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w3, c0v0);
-                c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w3, c0v1);
-                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r3, 0), w4, c0v0);
-                c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r3, 8), w4, c0v1);
-                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w5, c0v0);
-                c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w5, c0v1);
-                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 0), w6, c0v0);
-                c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 8), w6, c0v1);
-                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r5, 0), w7, c0v0);
-                c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r5, 8), w7, c0v1);
-                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 1), w8, c0v0);
-                c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 9), w8, c0v1);
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                ref float x = ref input;
+                // input channel 0
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                    ref float r3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start3);
+                    ref float r4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start4);
+                    ref float r5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start5);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w1, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w1, c0v1);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w2, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w2, c0v1);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w3, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w3, c0v1);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r3, 0), w4, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r3, 8), w4, c0v1);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w5, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w5, c0v1);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 0), w6, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 8), w6, c0v1);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r5, 0), w7, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r5, 8), w7, c0v1);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 1), w8, c0v0);
+                    c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 9), w8, c0v1);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu6);
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu6);
+                else global::ConvGen.TileStore.Partial(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu6);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 16);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 16);
             }
-            x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-            int lanes = tile == 1 ? lastLanes : 8;
-            ref float y = ref output;
-            ref float r = ref residual;
-            global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu6);
-            if (lanes == 8) global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu6);
-            else global::ConvGen.TileStore.Partial(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu6);
-            input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 16);
-            output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16);
-            residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 16);
+            inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+            outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+            residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
         }
     }
 }
