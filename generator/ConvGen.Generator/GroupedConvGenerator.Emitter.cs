@@ -135,15 +135,16 @@ public sealed partial class GroupedConvGenerator
             EmitDispatch(w, "NarrowTiles", "16 vector registers (AVX2)", narrow);
         }
         else EmitDispatch(w, "Tiles", "any register file", wide);
+        // Methods are named by their shape; one of a name is enough (a shape computes the same whatever its chunking).
         var segments = new List<TileMethod>(wide.Methods);
-        foreach (TileMethod m in narrow.Methods) if (!segments.Contains(m)) segments.Add(m);
-        var tiles = new List<TileMethod>();
+        foreach (TileMethod m in narrow.Methods) if (!segments.Exists(x => x.SegmentName == m.SegmentName)) segments.Add(m);
+        var tiles = new List<TileMethod>(segments);
         foreach (TileMethod segment in segments)
         {
             w.WriteLine();
             EmitSegment(w, segment);
             foreach (TileMethod tile in TilePlanner.Variants(wide.Spec, segment))
-                if (!tiles.Contains(tile)) tiles.Add(tile);
+                if (!tiles.Exists(x => x.Name == tile.Name)) tiles.Add(tile);
         }
         foreach (TileMethod tile in tiles)
         {

@@ -28,9 +28,11 @@ internal sealed record KernelPlan(LayerSpec Spec, int Registers, EquatableArray<
 /// output channels are blocked 8 at a time with 32 registers (AVX-512's EVEX encoding) and 4 at a time with 16
 /// (AVX2 alone), the rest in one smaller block; each block's tile holds as many vectors of 8 positions as the
 /// registers allow (accumulators + one input vector per position vector + one broadcast weight, leaving
-/// <see cref="SpareRegisters"/>, at most 8 vectors); an unrolled method body holds at most
-/// <see cref="FmaBudget"/> FMAs (about 4 local references each: the JIT compiles a method past 8,000 with
-/// MinOpts), so input channels are unrolled in chunks that fit and the chunks run in a loop.
+/// <see cref="SpareRegisters"/>, at most 8 vectors); one input channel's taps must fit <see cref="FmaBudget"/>
+/// FMAs (about 4 local references each: the JIT compiles a method past 8,000 with MinOpts), and input channels
+/// are unrolled in chunks of about <see cref="FullTileUnroll"/> FMAs (<see cref="TailTileUnroll"/> for the
+/// narrower tiles that end a segment) that run in a loop — enough to hide the loop, small enough to keep the
+/// generated files and the JIT's work modest.
 /// </summary>
 internal static class TilePlanner
 {
@@ -39,6 +41,10 @@ internal static class TilePlanner
     public const int SpareRegisters = 2;
     public const int MaxVectors = 8;
     public const int FmaBudget = 1024;
+    /// <summary>FMAs a full-width tile unrolls before it loops over input-channel chunks.</summary>
+    public const int FullTileUnroll = 512;
+    /// <summary>FMAs a narrower tail tile unrolls: they run once per segment, so they are kept short.</summary>
+    public const int TailTileUnroll = 128;
     /// <summary>Output channels per group, bounded so that the generated block lists stay short (at most 4,096 lines).</summary>
     public const int MaxChannelsPerGroup = 16384;
 
@@ -75,19 +81,20 @@ internal static class TilePlanner
     {
         var variants = new List<TileMethod>();
         for (int vectors = 1; vectors < full.Vectors; vectors++)
-            variants.Add(new TileMethod(full.Channels, vectors, Chunk(spec, full.Channels, vectors), 0, full.HoldWeights) with
-            {
-                Chunks = spec.CinPerGroup / Chunk(spec, full.Channels, vectors),
-            });
+        {
+            int chunk = Chunk(spec, full.Channels, vectors, TailTileUnroll);
+            variants.Add(new TileMethod(full.Channels, vectors, chunk, spec.CinPerGroup / chunk, full.HoldWeights));
+        }
         variants.Add(full);
         return variants;
     }
 
-    private static int Chunk(LayerSpec spec, int channels, int vectors)
+    /// <summary>The most input channels (a divisor of Cin/G, at least 1) whose taps fit <paramref name="unroll"/> FMAs.</summary>
+    private static int Chunk(LayerSpec spec, int channels, int vectors, int unroll)
     {
         int cinG = spec.CinPerGroup;
-        for (int d = System.Math.Min(cinG, FmaBudget); d >= 1; d--)
-            if (cinG % d == 0 && (long)d * spec.Taps * channels * vectors <= FmaBudget) return d;
+        for (int d = System.Math.Min(cinG, unroll); d >= 1; d--)
+            if (cinG % d == 0 && (long)d * spec.Taps * channels * vectors <= unroll) return d;
         return 1;
     }
 
@@ -106,7 +113,7 @@ internal static class TilePlanner
                 "(past about 8,000 local references the JIT compiles a method without optimisation); use K <= 11";
             return null;
         }
-        int chunk = Chunk(spec, channels, vectors);
+        int chunk = Chunk(spec, channels, vectors, FullTileUnroll);
         return new TileMethod(channels, vectors, chunk, cinG / chunk, holdWeights);
     }
 }

@@ -132,6 +132,270 @@ namespace Models
             }
         }
         
+        /// <summary>1 output channel × 64 positions (8 accumulators); 1 input channel × 9 taps unrolled (72 FMAs); the taps' weights stay in registers. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_1co_64px_HeldWeights(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint start1 = args.RowPitch;
+            nint start2 = 2 * args.RowPitch;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
+            global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
+            global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
+            global::System.Runtime.Intrinsics.Vector256<float> w3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 3));
+            global::System.Runtime.Intrinsics.Vector256<float> w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 4));
+            global::System.Runtime.Intrinsics.Vector256<float> w5 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 5));
+            global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
+            global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
+            global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
+            for (nint row = args.Rows; row > 0; row--)
+            {
+                ref float input = ref inputRow;
+                ref float output = ref outputRow;
+                ref float residual = ref residualRow;
+                for (nint tile = tiles; tile > 0; tile--)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v7 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    ref float x = ref input;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                        ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), w0, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), w0, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), w0, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40), w0, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48), w0, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 56), w0, c0v7);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w1, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), w1, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), w1, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), w1, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 41), w1, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 49), w1, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 57), w1, c0v7);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), w2, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), w2, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), w2, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), w2, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 42), w2, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 50), w2, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 58), w2, c0v7);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w3, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), w3, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), w3, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), w3, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 40), w3, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 48), w3, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 56), w3, c0v7);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), w4, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), w4, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), w4, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), w4, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 41), w4, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 49), w4, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 57), w4, c0v7);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), w5, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), w5, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), w5, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), w5, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 42), w5, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 50), w5, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 58), w5, c0v7);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w6, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), w6, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), w6, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), w6, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 40), w6, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 48), w6, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 56), w6, c0v7);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w7, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), w7, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), w7, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), w7, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 41), w7, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 49), w7, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 57), w7, c0v7);
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), w8, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), w8, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), w8, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), w8, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 42), w8, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 50), w8, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 58), w8, c0v7);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 56), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 56), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c0v7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 56), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 56), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 64);
+                }
+                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
+            }
+        }
+        
+        /// <summary>1 output channel × 64 positions (8 accumulators); 1 input channel × 9 taps unrolled (72 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_1co_64px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint start1 = args.RowPitch;
+            nint start2 = 2 * args.RowPitch;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint row = args.Rows; row > 0; row--)
+            {
+                ref float input = ref inputRow;
+                ref float output = ref outputRow;
+                ref float residual = ref residualRow;
+                for (nint tile = tiles; tile > 0; tile--)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v7 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b;
+                    ref float x = ref input;
+                    ref float w = ref args.Weights;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                        ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48), b, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 56), b, c0v7);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 41), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 49), b, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 57), b, c0v7);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 42), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 50), b, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 58), b, c0v7);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 40), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 48), b, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 56), b, c0v7);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 41), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 49), b, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 57), b, c0v7);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 42), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 50), b, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 58), b, c0v7);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 40), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 48), b, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 56), b, c0v7);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 41), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 49), b, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 57), b, c0v7);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 42), b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 50), b, c0v6);
+                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 58), b, c0v7);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 56), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 56), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c0v7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 56), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 56), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 64);
+                }
+                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
+            }
+        }
+        
         /// <summary>1 output channel × 8 positions (1 accumulators); 1 input channel × 9 taps unrolled (9 FMAs); the taps' weights stay in registers. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Tile_1co_8px_HeldWeights(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
@@ -762,137 +1026,6 @@ namespace Models
                     input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 56);
                     output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 56);
                     residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 56);
-                }
-                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
-                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
-                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
-            }
-        }
-        
-        /// <summary>1 output channel × 64 positions (8 accumulators); 1 input channel × 9 taps unrolled (72 FMAs); the taps' weights stay in registers. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_1co_64px_HeldWeights(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
-        {
-            nint start0 = 0;
-            nint start1 = args.RowPitch;
-            nint start2 = 2 * args.RowPitch;
-            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            bool hasResidual = args.HasResidual;
-            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
-            global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
-            global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
-            global::System.Runtime.Intrinsics.Vector256<float> w3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 3));
-            global::System.Runtime.Intrinsics.Vector256<float> w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 4));
-            global::System.Runtime.Intrinsics.Vector256<float> w5 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 5));
-            global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
-            global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
-            global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
-            for (nint row = args.Rows; row > 0; row--)
-            {
-                ref float input = ref inputRow;
-                ref float output = ref outputRow;
-                ref float residual = ref residualRow;
-                for (nint tile = tiles; tile > 0; tile--)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v7 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    ref float x = ref input;
-                    // input channel 0
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
-                        ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), w0, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), w0, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), w0, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), w0, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40), w0, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48), w0, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 56), w0, c0v7);
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w1, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), w1, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), w1, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), w1, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), w1, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 41), w1, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 49), w1, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 57), w1, c0v7);
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), w2, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), w2, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), w2, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), w2, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), w2, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 42), w2, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 50), w2, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 58), w2, c0v7);
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w3, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), w3, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), w3, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), w3, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), w3, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 40), w3, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 48), w3, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 56), w3, c0v7);
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), w4, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), w4, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), w4, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), w4, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), w4, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 41), w4, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 49), w4, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 57), w4, c0v7);
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), w5, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), w5, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), w5, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), w5, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), w5, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 42), w5, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 50), w5, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 58), w5, c0v7);
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w6, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), w6, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), w6, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), w6, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), w6, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 40), w6, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 48), w6, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 56), w6, c0v7);
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w7, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), w7, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), w7, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), w7, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), w7, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 41), w7, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 49), w7, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 57), w7, c0v7);
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), w8, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), w8, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), w8, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), w8, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), w8, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 42), w8, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 50), w8, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 58), w8, c0v7);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    int lanes = tile == 1 ? lastLanes : 8;
-                    ref float y = ref output;
-                    ref float r = ref residual;
-                    global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, global::ConvGen.ConvActivation.None);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 56), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 56), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c0v7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 56), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 56), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64);
-                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64);
-                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 64);
                 }
                 inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
                 outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
@@ -1544,139 +1677,6 @@ namespace Models
                     input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 56);
                     output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 56);
                     residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 56);
-                }
-                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
-                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
-                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
-            }
-        }
-        
-        /// <summary>1 output channel × 64 positions (8 accumulators); 1 input channel × 9 taps unrolled (72 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_1co_64px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
-        {
-            nint start0 = 0;
-            nint start1 = args.RowPitch;
-            nint start2 = 2 * args.RowPitch;
-            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            bool hasResidual = args.HasResidual;
-            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
-            {
-                ref float input = ref inputRow;
-                ref float output = ref outputRow;
-                ref float residual = ref residualRow;
-                for (nint tile = tiles; tile > 0; tile--)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v7 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> b;
-                    ref float x = ref input;
-                    ref float w = ref args.Weights;
-                    // input channel 0
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
-                        ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8), b, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16), b, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24), b, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32), b, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40), b, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48), b, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 56), b, c0v7);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 9), b, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 17), b, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 25), b, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 33), b, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 41), b, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 49), b, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 57), b, c0v7);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 2), b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 10), b, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 18), b, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 26), b, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 34), b, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 42), b, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 50), b, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 58), b, c0v7);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 8), b, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 16), b, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 24), b, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 32), b, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 40), b, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 48), b, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 56), b, c0v7);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 1), b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 9), b, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 17), b, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 25), b, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 33), b, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 41), b, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 49), b, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 57), b, c0v7);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 2), b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 10), b, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 18), b, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 26), b, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 34), b, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 42), b, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 50), b, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 58), b, c0v7);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 8), b, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 16), b, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 24), b, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 32), b, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 40), b, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 48), b, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 56), b, c0v7);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 9), b, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 17), b, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 25), b, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 33), b, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 41), b, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 49), b, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 57), b, c0v7);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 2), b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 10), b, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 18), b, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 26), b, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 34), b, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 42), b, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 50), b, c0v6);
-                        c0v7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 58), b, c0v7);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    int lanes = tile == 1 ? lastLanes : 8;
-                    ref float y = ref output;
-                    ref float r = ref residual;
-                    global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, global::ConvGen.ConvActivation.None);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 56), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 56), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c0v7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 56), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 56), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 64);
-                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 64);
-                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 64);
                 }
                 inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
                 outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);

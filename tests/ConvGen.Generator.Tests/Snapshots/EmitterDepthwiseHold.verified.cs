@@ -82,73 +82,6 @@ partial class HandDepthwise : global::ConvGen.IConvKernel
         }
     }
     
-    /// <summary>1 output channel × 8 positions (1 accumulators); 1 input channel × 9 taps unrolled (9 FMAs); the taps' weights stay in registers. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void Tile_1co_8px_HeldWeights(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
-    {
-        nint start0 = 0;
-        nint start1 = args.PhasePitch;
-        nint start2 = 2 * args.PhasePitch;
-        nint start3 = 3 * args.PhasePitch;
-        nint start4 = args.RowPitch;
-        nint start5 = args.PhasePitch + args.RowPitch;
-        nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-        bool hasResidual = args.HasResidual;
-        ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-        ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-        ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-        global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
-        global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
-        global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
-        global::System.Runtime.Intrinsics.Vector256<float> w3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 3));
-        global::System.Runtime.Intrinsics.Vector256<float> w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 4));
-        global::System.Runtime.Intrinsics.Vector256<float> w5 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 5));
-        global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
-        global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
-        global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
-        for (nint row = args.Rows; row > 0; row--)
-        {
-            ref float input = ref inputRow;
-            ref float output = ref outputRow;
-            ref float residual = ref residualRow;
-            for (nint tile = tiles; tile > 0; tile--)
-            {
-                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                ref float x = ref input;
-                // input channel 0
-                {
-                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
-                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
-                    ref float r3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start3);
-                    ref float r4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start4);
-                    ref float r5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start5);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w1, c0v0);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w2, c0v0);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w3, c0v0);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r3, 0), w4, c0v0);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w5, c0v0);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 0), w6, c0v0);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r5, 0), w7, c0v0);
-                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 1), w8, c0v0);
-                }
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                int lanes = tile == 1 ? lastLanes : 8;
-                ref float y = ref output;
-                ref float r = ref residual;
-                if (lanes == 8) global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu6);
-                else global::ConvGen.TileStore.Partial(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.Relu6);
-                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 8);
-                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 8);
-                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 8);
-            }
-            inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
-            outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
-            residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
-        }
-    }
-    
     /// <summary>1 output channel × 16 positions (2 accumulators); 1 input channel × 9 taps unrolled (18 FMAs); the taps' weights stay in registers. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Tile_1co_16px_HeldWeights(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
@@ -219,6 +152,73 @@ partial class HandDepthwise : global::ConvGen.IConvKernel
                 input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 16);
                 output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16);
                 residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 16);
+            }
+            inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+            outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+            residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
+        }
+    }
+    
+    /// <summary>1 output channel × 8 positions (1 accumulators); 1 input channel × 9 taps unrolled (9 FMAs); the taps' weights stay in registers. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void Tile_1co_8px_HeldWeights(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+    {
+        nint start0 = 0;
+        nint start1 = args.PhasePitch;
+        nint start2 = 2 * args.PhasePitch;
+        nint start3 = 3 * args.PhasePitch;
+        nint start4 = args.RowPitch;
+        nint start5 = args.PhasePitch + args.RowPitch;
+        nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+        bool hasResidual = args.HasResidual;
+        ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+        ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+        ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+        global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
+        global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
+        global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
+        global::System.Runtime.Intrinsics.Vector256<float> w3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 3));
+        global::System.Runtime.Intrinsics.Vector256<float> w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 4));
+        global::System.Runtime.Intrinsics.Vector256<float> w5 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 5));
+        global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
+        global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
+        global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
+        for (nint row = args.Rows; row > 0; row--)
+        {
+            ref float input = ref inputRow;
+            ref float output = ref outputRow;
+            ref float residual = ref residualRow;
+            for (nint tile = tiles; tile > 0; tile--)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                ref float x = ref input;
+                // input channel 0
+                {
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start1);
+                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start2);
+                    ref float r3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start3);
+                    ref float r4 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start4);
+                    ref float r5 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start5);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0), w0, c0v0);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r1, 0), w1, c0v0);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 1), w2, c0v0);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 0), w3, c0v0);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r3, 0), w4, c0v0);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r2, 1), w5, c0v0);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 0), w6, c0v0);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r5, 0), w7, c0v0);
+                    c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r4, 1), w8, c0v0);
+                }
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                int lanes = tile == 1 ? lastLanes : 8;
+                ref float y = ref output;
+                ref float r = ref residual;
+                if (lanes == 8) global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu6);
+                else global::ConvGen.TileStore.Partial(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.Relu6);
+                input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 8);
+                output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 8);
+                residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 8);
             }
             inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
             outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);

@@ -150,6 +150,422 @@ namespace Hand.Built
                 }
             }
             
+            /// <summary>8 output channels × 16 positions (16 accumulators); 2 input channels × 1 taps unrolled (32 FMAs), run 2 times. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Tile_8co_16px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+            {
+                nint start0 = 0;
+                nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+                bool hasResidual = args.HasResidual;
+                ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+                ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+                ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+                for (nint row = args.Rows; row > 0; row--)
+                {
+                    ref float input = ref inputRow;
+                    ref float output = ref outputRow;
+                    ref float residual = ref residualRow;
+                    for (nint tile = tiles; tile > 0; tile--)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> c3v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c3v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> c4v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c4v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> c5v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c5v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> c6v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c6v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> c7v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c7v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1;
+                        ref float x = ref input;
+                        ref float w = ref args.Weights;
+                        for (int chunk = 0; chunk < 2; chunk++)
+                        {
+                            // input channel 2·chunk + 0
+                            {
+                                ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                                x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                                x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                                c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                                c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                                c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                                c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                                c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                                c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                                c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                                c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                                c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
+                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                                c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                                c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
+                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                                c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                                c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
+                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                                c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                                c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
+                            }
+                            x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                            // input channel 2·chunk + 1
+                            {
+                                ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                                x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                                x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                                c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 9));
+                                c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                                c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10));
+                                c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                                c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 11));
+                                c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                                c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 12));
+                                c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                                c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
+                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 13));
+                                c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                                c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
+                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 14));
+                                c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                                c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
+                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15));
+                                c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                                c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
+                            }
+                            x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                            w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16);
+                        }
+                        int lanes = tile == 1 ? lastLanes : 8;
+                        global::System.Runtime.Intrinsics.Vector256<float> bias;
+                        ref float y = ref output;
+                        ref float r = ref residual;
+                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 0));
+                        global::ConvGen.TileStore.Full(c0v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c0v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        else global::ConvGen.TileStore.Partial(c0v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                        r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 1));
+                        global::ConvGen.TileStore.Full(c1v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c1v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        else global::ConvGen.TileStore.Partial(c1v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                        r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 2));
+                        global::ConvGen.TileStore.Full(c2v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c2v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        else global::ConvGen.TileStore.Partial(c2v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                        r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 3));
+                        global::ConvGen.TileStore.Full(c3v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c3v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        else global::ConvGen.TileStore.Partial(c3v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                        r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 4));
+                        global::ConvGen.TileStore.Full(c4v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c4v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        else global::ConvGen.TileStore.Partial(c4v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                        r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 5));
+                        global::ConvGen.TileStore.Full(c5v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c5v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        else global::ConvGen.TileStore.Partial(c5v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                        r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 6));
+                        global::ConvGen.TileStore.Full(c6v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c6v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        else global::ConvGen.TileStore.Partial(c6v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                        r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 7));
+                        global::ConvGen.TileStore.Full(c7v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c7v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        else global::ConvGen.TileStore.Partial(c7v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                        input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 16);
+                        output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16);
+                        residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 16);
+                    }
+                    inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                    outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                    residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
+                }
+            }
+            
+            /// <summary>2 output channels × 32 positions (8 accumulators); 4 input channels × 1 taps unrolled (32 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Tile_2co_32px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+            {
+                nint start0 = 0;
+                nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+                bool hasResidual = args.HasResidual;
+                ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+                ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+                ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+                for (nint row = args.Rows; row > 0; row--)
+                {
+                    ref float input = ref inputRow;
+                    ref float output = ref outputRow;
+                    ref float residual = ref residualRow;
+                    for (nint tile = tiles; tile > 0; tile--)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1, x2, x3;
+                        ref float x = ref input;
+                        ref float w = ref args.Weights;
+                        // input channel 0
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                            x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                            c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                            c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 1
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                            x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                            c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                            c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 2
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                            x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                            c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                            c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 3
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                            x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                            c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                            c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        int lanes = tile == 1 ? lastLanes : 8;
+                        global::System.Runtime.Intrinsics.Vector256<float> bias;
+                        ref float y = ref output;
+                        ref float r = ref residual;
+                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 0));
+                        global::ConvGen.TileStore.Full(c0v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        global::ConvGen.TileStore.Full(c0v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        global::ConvGen.TileStore.Full(c0v2 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c0v3 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        else global::ConvGen.TileStore.Partial(c0v3 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                        r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 1));
+                        global::ConvGen.TileStore.Full(c1v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        global::ConvGen.TileStore.Full(c1v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        global::ConvGen.TileStore.Full(c1v2 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c1v3 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        else global::ConvGen.TileStore.Partial(c1v3 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                        input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 32);
+                        output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32);
+                        residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 32);
+                    }
+                    inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                    outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                    residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
+                }
+            }
+            
+            /// <summary>4 output channels × 16 positions (8 accumulators); 4 input channels × 1 taps unrolled (32 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Tile_4co_16px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+            {
+                nint start0 = 0;
+                nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+                bool hasResidual = args.HasResidual;
+                ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+                ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+                ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+                for (nint row = args.Rows; row > 0; row--)
+                {
+                    ref float input = ref inputRow;
+                    ref float output = ref outputRow;
+                    ref float residual = ref residualRow;
+                    for (nint tile = tiles; tile > 0; tile--)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> c3v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c3v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1;
+                        ref float x = ref input;
+                        ref float w = ref args.Weights;
+                        // input channel 0
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 1
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 2
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 9));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 11));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 3
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 12));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 13));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 14));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        int lanes = tile == 1 ? lastLanes : 8;
+                        global::System.Runtime.Intrinsics.Vector256<float> bias;
+                        ref float y = ref output;
+                        ref float r = ref residual;
+                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 0));
+                        global::ConvGen.TileStore.Full(c0v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c0v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        else global::ConvGen.TileStore.Partial(c0v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                        r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 1));
+                        global::ConvGen.TileStore.Full(c1v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c1v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        else global::ConvGen.TileStore.Partial(c1v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                        r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 2));
+                        global::ConvGen.TileStore.Full(c2v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c2v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        else global::ConvGen.TileStore.Partial(c2v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                        r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 3));
+                        global::ConvGen.TileStore.Full(c3v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c3v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
+                        else global::ConvGen.TileStore.Partial(c3v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
+                        input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 16);
+                        output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16);
+                        residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 16);
+                    }
+                    inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                    outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                    residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
+                }
+            }
+            
             /// <summary>8 output channels × 8 positions (8 accumulators); 4 input channels × 1 taps unrolled (32 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Tile_8co_8px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
@@ -311,160 +727,6 @@ namespace Hand.Built
                         input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 8);
                         output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 8);
                         residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 8);
-                    }
-                    inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
-                    outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
-                    residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
-                }
-            }
-            
-            /// <summary>8 output channels × 16 positions (16 accumulators); 2 input channels × 1 taps unrolled (32 FMAs), run 2 times. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Tile_8co_16px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
-            {
-                nint start0 = 0;
-                nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-                bool hasResidual = args.HasResidual;
-                ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-                ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-                ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-                for (nint row = args.Rows; row > 0; row--)
-                {
-                    ref float input = ref inputRow;
-                    ref float output = ref outputRow;
-                    ref float residual = ref residualRow;
-                    for (nint tile = tiles; tile > 0; tile--)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> c3v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c3v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> c4v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c4v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> c5v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c5v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> c6v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c6v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> c7v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c7v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1;
-                        ref float x = ref input;
-                        ref float w = ref args.Weights;
-                        for (int chunk = 0; chunk < 2; chunk++)
-                        {
-                            // input channel 2·chunk + 0
-                            {
-                                ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                                x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                                x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
-                                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                                c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
-                                c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                                c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
-                                c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                                c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
-                                c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                                c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
-                                c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                                c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
-                                c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                                c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
-                                c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                                c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
-                                c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                                c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                            }
-                            x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                            // input channel 2·chunk + 1
-                            {
-                                ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                                x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                                x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
-                                c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                                c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 9));
-                                c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                                c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10));
-                                c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                                c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 11));
-                                c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                                c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 12));
-                                c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                                c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 13));
-                                c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                                c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 14));
-                                c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                                c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15));
-                                c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                                c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                            }
-                            x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                            w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16);
-                        }
-                        int lanes = tile == 1 ? lastLanes : 8;
-                        global::System.Runtime.Intrinsics.Vector256<float> bias;
-                        ref float y = ref output;
-                        ref float r = ref residual;
-                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 0));
-                        global::ConvGen.TileStore.Full(c0v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        if (lanes == 8) global::ConvGen.TileStore.Full(c0v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        else global::ConvGen.TileStore.Partial(c0v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
-                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                        r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 1));
-                        global::ConvGen.TileStore.Full(c1v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        if (lanes == 8) global::ConvGen.TileStore.Full(c1v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        else global::ConvGen.TileStore.Partial(c1v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
-                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                        r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 2));
-                        global::ConvGen.TileStore.Full(c2v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        if (lanes == 8) global::ConvGen.TileStore.Full(c2v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        else global::ConvGen.TileStore.Partial(c2v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
-                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                        r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 3));
-                        global::ConvGen.TileStore.Full(c3v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        if (lanes == 8) global::ConvGen.TileStore.Full(c3v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        else global::ConvGen.TileStore.Partial(c3v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
-                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                        r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 4));
-                        global::ConvGen.TileStore.Full(c4v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        if (lanes == 8) global::ConvGen.TileStore.Full(c4v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        else global::ConvGen.TileStore.Partial(c4v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
-                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                        r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 5));
-                        global::ConvGen.TileStore.Full(c5v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        if (lanes == 8) global::ConvGen.TileStore.Full(c5v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        else global::ConvGen.TileStore.Partial(c5v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
-                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                        r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 6));
-                        global::ConvGen.TileStore.Full(c6v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        if (lanes == 8) global::ConvGen.TileStore.Full(c6v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        else global::ConvGen.TileStore.Partial(c6v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
-                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                        r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 7));
-                        global::ConvGen.TileStore.Full(c7v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        if (lanes == 8) global::ConvGen.TileStore.Full(c7v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        else global::ConvGen.TileStore.Partial(c7v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
-                        input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 16);
-                        output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16);
-                        residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 16);
                     }
                     inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
                     outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
@@ -766,132 +1028,6 @@ namespace Hand.Built
                 }
             }
             
-            /// <summary>2 output channels × 32 positions (8 accumulators); 4 input channels × 1 taps unrolled (32 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Tile_2co_32px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
-            {
-                nint start0 = 0;
-                nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-                bool hasResidual = args.HasResidual;
-                ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-                ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-                ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-                for (nint row = args.Rows; row > 0; row--)
-                {
-                    ref float input = ref inputRow;
-                    ref float output = ref outputRow;
-                    ref float residual = ref residualRow;
-                    for (nint tile = tiles; tile > 0; tile--)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1, x2, x3;
-                        ref float x = ref input;
-                        ref float w = ref args.Weights;
-                        // input channel 0
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 1
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 2
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 3
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        int lanes = tile == 1 ? lastLanes : 8;
-                        global::System.Runtime.Intrinsics.Vector256<float> bias;
-                        ref float y = ref output;
-                        ref float r = ref residual;
-                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 0));
-                        global::ConvGen.TileStore.Full(c0v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        global::ConvGen.TileStore.Full(c0v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        global::ConvGen.TileStore.Full(c0v2 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        if (lanes == 8) global::ConvGen.TileStore.Full(c0v3 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        else global::ConvGen.TileStore.Partial(c0v3 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
-                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                        r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 1));
-                        global::ConvGen.TileStore.Full(c1v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        global::ConvGen.TileStore.Full(c1v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        global::ConvGen.TileStore.Full(c1v2 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        if (lanes == 8) global::ConvGen.TileStore.Full(c1v3 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        else global::ConvGen.TileStore.Partial(c1v3 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
-                        input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 32);
-                        output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 32);
-                        residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 32);
-                    }
-                    inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
-                    outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
-                    residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
-                }
-            }
-            
             /// <summary>4 output channels × 8 positions (4 accumulators); 4 input channels × 1 taps unrolled (16 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Tile_4co_8px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
@@ -997,142 +1133,6 @@ namespace Hand.Built
                         input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 8);
                         output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 8);
                         residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 8);
-                    }
-                    inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
-                    outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
-                    residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
-                }
-            }
-            
-            /// <summary>4 output channels × 16 positions (8 accumulators); 4 input channels × 1 taps unrolled (32 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Tile_4co_16px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
-            {
-                nint start0 = 0;
-                nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-                bool hasResidual = args.HasResidual;
-                ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-                ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-                ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-                for (nint row = args.Rows; row > 0; row--)
-                {
-                    ref float input = ref inputRow;
-                    ref float output = ref outputRow;
-                    ref float residual = ref residualRow;
-                    for (nint tile = tiles; tile > 0; tile--)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> c3v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c3v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1;
-                        ref float x = ref input;
-                        ref float w = ref args.Weights;
-                        // input channel 0
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 1
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 2
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 9));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 11));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 3
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 12));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 13));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 14));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        int lanes = tile == 1 ? lastLanes : 8;
-                        global::System.Runtime.Intrinsics.Vector256<float> bias;
-                        ref float y = ref output;
-                        ref float r = ref residual;
-                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 0));
-                        global::ConvGen.TileStore.Full(c0v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        if (lanes == 8) global::ConvGen.TileStore.Full(c0v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        else global::ConvGen.TileStore.Partial(c0v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
-                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                        r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 1));
-                        global::ConvGen.TileStore.Full(c1v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        if (lanes == 8) global::ConvGen.TileStore.Full(c1v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        else global::ConvGen.TileStore.Partial(c1v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
-                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                        r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 2));
-                        global::ConvGen.TileStore.Full(c2v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        if (lanes == 8) global::ConvGen.TileStore.Full(c2v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        else global::ConvGen.TileStore.Partial(c2v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
-                        y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                        r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                        bias = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 3));
-                        global::ConvGen.TileStore.Full(c3v0 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        if (lanes == 8) global::ConvGen.TileStore.Full(c3v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.Relu);
-                        else global::ConvGen.TileStore.Partial(c3v1 + bias, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.Relu);
-                        input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 16);
-                        output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16);
-                        residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 16);
                     }
                     inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
                     outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);

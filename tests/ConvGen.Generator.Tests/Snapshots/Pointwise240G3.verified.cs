@@ -149,3161 +149,7 @@ namespace Models
             }
         }
         
-        /// <summary>8 output channels × 8 positions (8 accumulators); 80 input channels × 1 taps unrolled (640 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_8co_8px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
-        {
-            nint start0 = 0;
-            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            bool hasResidual = args.HasResidual;
-            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
-            {
-                ref float input = ref inputRow;
-                ref float output = ref outputRow;
-                ref float residual = ref residualRow;
-                for (nint tile = tiles; tile > 0; tile--)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c3v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c4v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c5v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c6v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c7v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> b, x0;
-                    ref float x = ref input;
-                    ref float w = ref args.Weights;
-                    // input channel 0
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 1
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 9));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 11));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 12));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 13));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 14));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 2
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 17));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 18));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 19));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 21));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 22));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 23));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 3
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 24));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 25));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 26));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 27));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 28));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 29));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 30));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 31));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 4
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 32));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 33));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 34));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 35));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 36));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 37));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 38));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 39));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 5
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 41));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 42));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 43));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 44));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 45));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 46));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 47));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 6
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 48));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 49));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 50));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 51));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 52));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 53));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 54));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 55));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 7
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 56));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 57));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 58));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 59));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 61));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 62));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 63));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 8
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 64));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 65));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 66));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 67));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 68));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 69));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 70));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 71));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 9
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 73));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 74));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 75));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 76));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 77));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 78));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 79));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 10
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 81));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 82));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 83));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 84));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 85));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 86));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 87));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 11
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 88));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 89));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 90));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 91));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 92));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 93));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 94));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 95));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 12
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 96));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 97));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 98));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 99));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 101));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 102));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 103));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 13
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 104));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 105));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 106));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 107));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 108));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 109));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 110));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 111));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 14
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 112));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 113));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 114));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 115));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 116));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 117));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 118));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 119));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 15
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 120));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 121));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 122));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 123));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 124));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 125));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 126));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 127));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 16
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 128));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 129));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 130));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 131));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 132));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 133));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 134));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 135));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 17
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 136));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 137));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 138));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 139));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 140));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 141));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 142));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 143));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 18
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 144));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 145));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 146));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 147));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 148));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 149));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 150));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 151));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 19
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 152));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 153));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 154));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 155));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 156));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 157));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 158));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 159));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 20
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 160));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 161));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 162));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 163));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 164));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 165));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 166));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 167));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 21
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 168));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 169));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 170));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 171));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 172));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 173));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 174));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 175));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 22
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 176));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 177));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 178));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 179));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 180));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 181));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 182));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 183));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 23
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 184));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 185));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 186));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 187));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 188));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 189));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 190));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 191));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 24
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 192));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 193));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 194));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 195));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 196));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 197));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 198));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 199));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 25
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 200));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 201));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 202));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 203));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 204));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 205));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 206));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 207));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 26
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 208));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 209));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 210));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 211));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 212));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 213));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 214));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 215));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 27
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 216));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 217));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 218));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 219));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 220));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 221));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 222));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 223));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 28
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 224));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 225));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 226));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 227));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 228));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 229));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 230));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 231));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 29
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 232));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 233));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 234));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 235));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 236));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 237));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 238));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 239));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 30
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 240));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 241));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 242));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 243));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 244));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 245));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 246));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 247));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 31
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 248));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 249));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 250));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 251));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 252));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 253));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 254));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 255));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 32
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 256));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 257));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 258));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 259));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 260));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 261));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 262));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 263));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 33
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 264));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 265));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 266));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 267));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 268));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 269));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 270));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 271));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 34
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 272));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 273));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 274));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 275));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 276));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 277));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 278));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 279));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 35
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 280));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 281));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 282));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 283));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 284));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 285));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 286));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 287));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 36
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 288));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 289));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 290));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 291));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 292));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 293));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 294));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 295));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 37
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 296));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 297));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 298));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 299));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 300));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 301));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 302));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 303));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 38
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 304));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 305));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 306));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 307));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 308));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 309));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 310));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 311));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 39
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 312));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 313));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 314));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 315));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 316));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 317));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 318));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 319));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 40
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 320));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 321));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 322));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 323));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 324));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 325));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 326));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 327));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 41
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 328));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 329));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 330));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 331));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 332));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 333));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 334));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 335));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 42
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 336));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 337));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 338));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 339));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 340));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 341));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 342));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 343));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 43
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 344));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 345));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 346));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 347));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 348));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 349));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 350));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 351));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 44
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 352));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 353));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 354));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 355));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 356));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 357));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 358));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 359));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 45
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 360));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 361));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 362));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 363));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 364));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 365));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 366));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 367));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 46
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 368));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 369));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 370));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 371));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 372));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 373));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 374));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 375));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 47
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 376));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 377));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 378));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 379));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 380));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 381));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 382));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 383));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 48
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 384));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 385));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 386));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 387));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 388));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 389));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 390));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 391));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 49
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 392));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 393));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 394));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 395));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 396));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 397));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 398));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 399));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 50
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 400));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 401));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 402));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 403));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 404));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 405));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 406));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 407));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 51
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 408));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 409));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 410));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 411));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 412));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 413));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 414));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 415));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 52
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 416));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 417));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 418));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 419));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 420));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 421));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 422));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 423));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 53
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 424));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 425));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 426));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 427));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 428));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 429));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 430));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 431));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 54
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 432));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 433));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 434));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 435));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 436));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 437));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 438));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 439));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 55
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 440));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 441));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 442));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 443));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 444));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 445));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 446));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 447));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 56
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 448));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 449));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 450));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 451));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 452));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 453));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 454));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 455));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 57
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 456));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 457));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 458));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 459));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 460));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 461));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 462));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 463));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 58
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 464));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 465));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 466));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 467));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 468));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 469));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 470));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 471));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 59
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 472));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 473));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 474));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 475));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 476));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 477));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 478));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 479));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 60
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 480));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 481));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 482));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 483));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 484));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 485));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 486));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 487));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 61
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 488));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 489));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 490));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 491));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 492));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 493));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 494));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 495));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 62
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 496));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 497));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 498));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 499));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 500));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 501));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 502));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 503));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 63
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 504));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 505));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 506));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 507));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 508));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 509));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 510));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 511));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 64
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 512));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 513));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 514));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 515));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 516));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 517));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 518));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 519));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 65
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 520));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 521));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 522));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 523));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 524));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 525));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 526));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 527));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 66
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 528));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 529));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 530));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 531));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 532));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 533));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 534));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 535));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 67
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 536));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 537));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 538));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 539));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 540));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 541));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 542));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 543));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 68
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 544));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 545));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 546));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 547));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 548));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 549));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 550));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 551));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 69
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 552));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 553));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 554));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 555));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 556));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 557));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 558));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 559));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 70
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 560));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 561));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 562));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 563));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 564));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 565));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 566));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 567));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 71
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 568));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 569));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 570));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 571));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 572));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 573));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 574));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 575));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 72
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 576));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 577));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 578));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 579));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 580));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 581));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 582));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 583));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 73
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 584));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 585));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 586));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 587));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 588));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 589));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 590));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 591));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 74
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 592));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 593));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 594));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 595));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 596));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 597));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 598));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 599));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 75
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 600));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 601));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 602));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 603));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 604));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 605));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 606));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 607));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 76
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 608));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 609));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 610));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 611));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 612));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 613));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 614));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 615));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 77
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 616));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 617));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 618));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 619));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 620));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 621));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 622));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 623));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 78
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 624));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 625));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 626));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 627));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 628));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 629));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 630));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 631));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 79
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 632));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 633));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 634));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 635));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 636));
-                        c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 637));
-                        c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 638));
-                        c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 639));
-                        c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    int lanes = tile == 1 ? lastLanes : 8;
-                    ref float y = ref output;
-                    ref float r = ref residual;
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c1v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c1v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c2v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c2v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c3v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c3v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c4v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c4v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c5v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c5v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c6v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c6v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c7v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c7v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 8);
-                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 8);
-                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 8);
-                }
-                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
-                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
-                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
-            }
-        }
-        
-        /// <summary>8 output channels × 16 positions (16 accumulators); 40 input channels × 1 taps unrolled (640 FMAs), run 2 times. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_8co_16px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
-        {
-            nint start0 = 0;
-            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            bool hasResidual = args.HasResidual;
-            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
-            {
-                ref float input = ref inputRow;
-                ref float output = ref outputRow;
-                ref float residual = ref residualRow;
-                for (nint tile = tiles; tile > 0; tile--)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c3v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c3v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c4v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c4v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c5v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c5v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c6v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c6v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c7v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c7v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1;
-                    ref float x = ref input;
-                    ref float w = ref args.Weights;
-                    for (int chunk = 0; chunk < 2; chunk++)
-                    {
-                        // input channel 40·chunk + 0
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 1
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 9));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 11));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 12));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 13));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 14));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 2
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 17));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 18));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 19));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 21));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 22));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 23));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 3
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 24));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 25));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 26));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 27));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 28));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 29));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 30));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 31));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 4
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 32));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 33));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 34));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 35));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 36));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 37));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 38));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 39));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 5
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 41));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 42));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 43));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 44));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 45));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 46));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 47));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 6
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 48));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 49));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 50));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 51));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 52));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 53));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 54));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 55));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 7
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 56));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 57));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 58));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 59));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 61));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 62));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 63));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 8
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 64));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 65));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 66));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 67));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 68));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 69));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 70));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 71));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 9
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 73));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 74));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 75));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 76));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 77));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 78));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 79));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 10
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 81));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 82));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 83));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 84));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 85));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 86));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 87));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 11
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 88));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 89));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 90));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 91));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 92));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 93));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 94));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 95));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 12
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 96));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 97));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 98));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 99));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 101));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 102));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 103));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 13
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 104));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 105));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 106));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 107));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 108));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 109));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 110));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 111));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 14
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 112));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 113));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 114));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 115));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 116));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 117));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 118));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 119));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 15
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 120));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 121));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 122));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 123));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 124));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 125));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 126));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 127));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 16
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 128));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 129));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 130));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 131));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 132));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 133));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 134));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 135));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 17
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 136));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 137));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 138));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 139));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 140));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 141));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 142));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 143));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 18
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 144));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 145));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 146));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 147));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 148));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 149));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 150));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 151));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 19
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 152));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 153));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 154));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 155));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 156));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 157));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 158));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 159));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 20
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 160));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 161));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 162));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 163));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 164));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 165));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 166));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 167));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 21
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 168));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 169));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 170));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 171));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 172));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 173));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 174));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 175));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 22
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 176));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 177));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 178));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 179));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 180));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 181));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 182));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 183));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 23
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 184));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 185));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 186));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 187));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 188));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 189));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 190));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 191));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 24
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 192));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 193));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 194));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 195));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 196));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 197));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 198));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 199));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 25
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 200));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 201));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 202));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 203));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 204));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 205));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 206));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 207));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 26
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 208));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 209));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 210));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 211));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 212));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 213));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 214));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 215));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 27
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 216));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 217));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 218));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 219));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 220));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 221));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 222));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 223));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 28
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 224));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 225));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 226));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 227));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 228));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 229));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 230));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 231));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 29
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 232));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 233));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 234));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 235));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 236));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 237));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 238));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 239));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 30
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 240));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 241));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 242));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 243));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 244));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 245));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 246));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 247));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 31
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 248));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 249));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 250));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 251));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 252));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 253));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 254));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 255));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 32
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 256));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 257));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 258));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 259));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 260));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 261));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 262));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 263));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 33
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 264));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 265));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 266));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 267));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 268));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 269));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 270));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 271));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 34
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 272));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 273));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 274));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 275));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 276));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 277));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 278));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 279));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 35
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 280));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 281));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 282));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 283));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 284));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 285));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 286));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 287));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 36
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 288));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 289));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 290));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 291));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 292));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 293));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 294));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 295));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 37
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 296));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 297));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 298));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 299));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 300));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 301));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 302));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 303));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 38
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 304));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 305));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 306));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 307));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 308));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 309));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 310));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 311));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 39
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 312));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 313));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 314));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 315));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 316));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 317));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 318));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 319));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 320);
-                    }
-                    int lanes = tile == 1 ? lastLanes : 8;
-                    ref float y = ref output;
-                    ref float r = ref residual;
-                    global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                    global::ConvGen.TileStore.Full(c1v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c1v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c1v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                    global::ConvGen.TileStore.Full(c2v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c2v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c2v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                    global::ConvGen.TileStore.Full(c3v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c3v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c3v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                    global::ConvGen.TileStore.Full(c4v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c4v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c4v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                    global::ConvGen.TileStore.Full(c5v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c5v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c5v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                    global::ConvGen.TileStore.Full(c6v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c6v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c6v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                    global::ConvGen.TileStore.Full(c7v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c7v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c7v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 16);
-                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16);
-                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 16);
-                }
-                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
-                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
-                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
-            }
-        }
-        
-        /// <summary>8 output channels × 24 positions (24 accumulators); 40 input channels × 1 taps unrolled (960 FMAs), run 2 times. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        /// <summary>8 output channels × 24 positions (24 accumulators); 20 input channels × 1 taps unrolled (480 FMAs), run 4 times. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Tile_8co_24px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
         {
@@ -3331,9 +177,9 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1, x2;
                     ref float x = ref input;
                     ref float w = ref args.Weights;
-                    for (int chunk = 0; chunk < 2; chunk++)
+                    for (int chunk = 0; chunk < 4; chunk++)
                     {
-                        // input channel 40·chunk + 0
+                        // input channel 20·chunk + 0
                         {
                             ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
                             x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
@@ -3373,7 +219,7 @@ namespace Models
                             c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
                         }
                         x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 1
+                        // input channel 20·chunk + 1
                         {
                             ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
                             x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
@@ -3413,7 +259,7 @@ namespace Models
                             c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
                         }
                         x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 2
+                        // input channel 20·chunk + 2
                         {
                             ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
                             x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
@@ -3453,7 +299,7 @@ namespace Models
                             c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
                         }
                         x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 3
+                        // input channel 20·chunk + 3
                         {
                             ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
                             x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
@@ -3493,7 +339,7 @@ namespace Models
                             c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
                         }
                         x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 4
+                        // input channel 20·chunk + 4
                         {
                             ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
                             x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
@@ -3533,7 +379,7 @@ namespace Models
                             c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
                         }
                         x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 5
+                        // input channel 20·chunk + 5
                         {
                             ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
                             x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
@@ -3573,7 +419,7 @@ namespace Models
                             c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
                         }
                         x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 6
+                        // input channel 20·chunk + 6
                         {
                             ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
                             x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
@@ -3613,7 +459,7 @@ namespace Models
                             c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
                         }
                         x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 7
+                        // input channel 20·chunk + 7
                         {
                             ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
                             x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
@@ -3653,7 +499,7 @@ namespace Models
                             c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
                         }
                         x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 8
+                        // input channel 20·chunk + 8
                         {
                             ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
                             x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
@@ -3693,7 +539,7 @@ namespace Models
                             c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
                         }
                         x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 9
+                        // input channel 20·chunk + 9
                         {
                             ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
                             x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
@@ -3733,7 +579,7 @@ namespace Models
                             c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
                         }
                         x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 10
+                        // input channel 20·chunk + 10
                         {
                             ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
                             x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
@@ -3773,7 +619,7 @@ namespace Models
                             c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
                         }
                         x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 11
+                        // input channel 20·chunk + 11
                         {
                             ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
                             x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
@@ -3813,7 +659,7 @@ namespace Models
                             c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
                         }
                         x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 12
+                        // input channel 20·chunk + 12
                         {
                             ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
                             x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
@@ -3853,7 +699,7 @@ namespace Models
                             c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
                         }
                         x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 13
+                        // input channel 20·chunk + 13
                         {
                             ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
                             x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
@@ -3893,7 +739,7 @@ namespace Models
                             c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
                         }
                         x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 14
+                        // input channel 20·chunk + 14
                         {
                             ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
                             x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
@@ -3933,7 +779,7 @@ namespace Models
                             c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
                         }
                         x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 15
+                        // input channel 20·chunk + 15
                         {
                             ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
                             x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
@@ -3973,7 +819,7 @@ namespace Models
                             c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
                         }
                         x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 16
+                        // input channel 20·chunk + 16
                         {
                             ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
                             x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
@@ -4013,7 +859,7 @@ namespace Models
                             c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
                         }
                         x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 17
+                        // input channel 20·chunk + 17
                         {
                             ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
                             x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
@@ -4053,7 +899,7 @@ namespace Models
                             c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
                         }
                         x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 18
+                        // input channel 20·chunk + 18
                         {
                             ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
                             x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
@@ -4093,7 +939,7 @@ namespace Models
                             c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
                         }
                         x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 19
+                        // input channel 20·chunk + 19
                         {
                             ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
                             x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
@@ -4133,807 +979,7 @@ namespace Models
                             c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
                         }
                         x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 20
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 160));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 161));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 162));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 163));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            c3v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c3v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 164));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            c4v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c4v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 165));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            c5v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c5v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 166));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            c6v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c6v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 167));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                            c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 21
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 168));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 169));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 170));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 171));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            c3v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c3v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 172));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            c4v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c4v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 173));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            c5v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c5v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 174));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            c6v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c6v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 175));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                            c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 22
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 176));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 177));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 178));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 179));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            c3v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c3v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 180));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            c4v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c4v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 181));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            c5v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c5v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 182));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            c6v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c6v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 183));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                            c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 23
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 184));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 185));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 186));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 187));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            c3v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c3v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 188));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            c4v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c4v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 189));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            c5v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c5v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 190));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            c6v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c6v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 191));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                            c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 24
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 192));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 193));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 194));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 195));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            c3v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c3v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 196));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            c4v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c4v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 197));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            c5v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c5v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 198));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            c6v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c6v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 199));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                            c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 25
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 200));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 201));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 202));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 203));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            c3v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c3v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 204));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            c4v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c4v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 205));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            c5v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c5v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 206));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            c6v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c6v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 207));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                            c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 26
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 208));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 209));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 210));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 211));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            c3v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c3v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 212));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            c4v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c4v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 213));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            c5v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c5v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 214));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            c6v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c6v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 215));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                            c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 27
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 216));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 217));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 218));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 219));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            c3v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c3v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 220));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            c4v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c4v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 221));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            c5v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c5v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 222));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            c6v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c6v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 223));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                            c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 28
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 224));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 225));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 226));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 227));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            c3v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c3v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 228));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            c4v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c4v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 229));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            c5v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c5v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 230));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            c6v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c6v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 231));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                            c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 29
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 232));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 233));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 234));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 235));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            c3v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c3v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 236));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            c4v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c4v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 237));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            c5v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c5v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 238));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            c6v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c6v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 239));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                            c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 30
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 240));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 241));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 242));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 243));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            c3v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c3v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 244));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            c4v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c4v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 245));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            c5v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c5v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 246));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            c6v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c6v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 247));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                            c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 31
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 248));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 249));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 250));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 251));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            c3v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c3v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 252));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            c4v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c4v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 253));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            c5v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c5v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 254));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            c6v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c6v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 255));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                            c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 32
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 256));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 257));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 258));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 259));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            c3v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c3v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 260));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            c4v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c4v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 261));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            c5v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c5v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 262));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            c6v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c6v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 263));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                            c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 33
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 264));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 265));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 266));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 267));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            c3v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c3v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 268));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            c4v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c4v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 269));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            c5v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c5v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 270));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            c6v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c6v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 271));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                            c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 34
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 272));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 273));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 274));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 275));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            c3v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c3v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 276));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            c4v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c4v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 277));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            c5v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c5v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 278));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            c6v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c6v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 279));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                            c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 35
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 280));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 281));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 282));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 283));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            c3v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c3v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 284));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            c4v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c4v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 285));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            c5v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c5v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 286));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            c6v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c6v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 287));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                            c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 36
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 288));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 289));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 290));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 291));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            c3v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c3v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 292));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            c4v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c4v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 293));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            c5v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c5v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 294));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            c6v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c6v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 295));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                            c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 37
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 296));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 297));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 298));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 299));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            c3v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c3v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 300));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            c4v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c4v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 301));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            c5v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c5v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 302));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            c6v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c6v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 303));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                            c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 38
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 304));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 305));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 306));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 307));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            c3v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c3v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 308));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            c4v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c4v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 309));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            c5v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c5v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 310));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            c6v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c6v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 311));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                            c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        // input channel 40·chunk + 39
-                        {
-                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                            x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 312));
-                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                            c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 313));
-                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                            c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 314));
-                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                            c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 315));
-                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                            c3v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c3v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 316));
-                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
-                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
-                            c4v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c4v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 317));
-                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
-                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
-                            c5v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c5v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 318));
-                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
-                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
-                            c6v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c6v2);
-                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 319));
-                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
-                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
-                            c7v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c7v2);
-                        }
-                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                        w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 320);
+                        w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 160);
                     }
                     int lanes = tile == 1 ? lastLanes : 8;
                     ref float y = ref output;
@@ -4994,1178 +1040,7 @@ namespace Models
             }
         }
         
-        /// <summary>4 output channels × 8 positions (4 accumulators); 80 input channels × 1 taps unrolled (320 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_4co_8px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
-        {
-            nint start0 = 0;
-            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            bool hasResidual = args.HasResidual;
-            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
-            {
-                ref float input = ref inputRow;
-                ref float output = ref outputRow;
-                ref float residual = ref residualRow;
-                for (nint tile = tiles; tile > 0; tile--)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c3v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> b, x0;
-                    ref float x = ref input;
-                    ref float w = ref args.Weights;
-                    // input channel 0
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 1
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 2
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 9));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 11));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 3
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 12));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 13));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 14));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 4
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 17));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 18));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 19));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 5
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 21));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 22));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 23));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 6
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 24));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 25));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 26));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 27));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 7
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 28));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 29));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 30));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 31));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 8
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 32));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 33));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 34));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 35));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 9
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 36));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 37));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 38));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 39));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 10
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 41));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 42));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 43));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 11
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 44));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 45));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 46));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 47));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 12
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 48));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 49));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 50));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 51));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 13
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 52));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 53));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 54));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 55));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 14
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 56));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 57));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 58));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 59));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 15
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 61));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 62));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 63));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 16
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 64));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 65));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 66));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 67));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 17
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 68));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 69));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 70));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 71));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 18
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 73));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 74));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 75));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 19
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 76));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 77));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 78));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 79));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 20
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 81));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 82));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 83));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 21
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 84));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 85));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 86));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 87));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 22
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 88));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 89));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 90));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 91));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 23
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 92));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 93));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 94));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 95));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 24
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 96));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 97));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 98));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 99));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 25
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 101));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 102));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 103));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 26
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 104));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 105));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 106));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 107));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 27
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 108));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 109));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 110));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 111));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 28
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 112));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 113));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 114));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 115));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 29
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 116));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 117));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 118));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 119));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 30
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 120));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 121));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 122));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 123));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 31
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 124));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 125));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 126));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 127));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 32
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 128));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 129));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 130));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 131));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 33
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 132));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 133));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 134));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 135));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 34
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 136));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 137));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 138));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 139));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 35
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 140));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 141));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 142));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 143));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 36
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 144));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 145));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 146));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 147));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 37
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 148));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 149));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 150));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 151));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 38
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 152));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 153));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 154));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 155));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 39
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 156));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 157));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 158));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 159));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 40
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 160));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 161));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 162));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 163));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 41
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 164));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 165));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 166));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 167));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 42
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 168));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 169));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 170));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 171));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 43
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 172));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 173));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 174));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 175));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 44
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 176));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 177));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 178));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 179));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 45
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 180));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 181));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 182));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 183));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 46
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 184));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 185));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 186));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 187));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 47
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 188));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 189));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 190));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 191));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 48
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 192));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 193));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 194));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 195));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 49
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 196));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 197));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 198));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 199));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 50
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 200));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 201));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 202));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 203));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 51
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 204));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 205));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 206));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 207));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 52
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 208));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 209));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 210));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 211));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 53
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 212));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 213));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 214));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 215));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 54
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 216));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 217));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 218));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 219));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 55
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 220));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 221));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 222));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 223));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 56
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 224));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 225));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 226));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 227));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 57
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 228));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 229));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 230));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 231));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 58
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 232));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 233));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 234));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 235));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 59
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 236));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 237));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 238));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 239));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 60
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 240));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 241));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 242));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 243));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 61
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 244));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 245));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 246));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 247));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 62
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 248));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 249));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 250));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 251));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 63
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 252));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 253));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 254));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 255));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 64
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 256));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 257));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 258));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 259));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 65
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 260));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 261));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 262));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 263));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 66
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 264));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 265));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 266));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 267));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 67
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 268));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 269));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 270));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 271));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 68
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 272));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 273));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 274));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 275));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 69
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 276));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 277));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 278));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 279));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 70
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 280));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 281));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 282));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 283));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 71
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 284));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 285));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 286));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 287));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 72
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 288));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 289));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 290));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 291));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 73
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 292));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 293));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 294));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 295));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 74
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 296));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 297));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 298));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 299));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 75
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 300));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 301));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 302));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 303));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 76
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 304));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 305));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 306));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 307));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 77
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 308));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 309));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 310));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 311));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 78
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 312));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 313));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 314));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 315));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 79
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 316));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 317));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 318));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 319));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    int lanes = tile == 1 ? lastLanes : 8;
-                    ref float y = ref output;
-                    ref float r = ref residual;
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c1v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c1v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c2v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c2v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c3v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c3v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 8);
-                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 8);
-                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 8);
-                }
-                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
-                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
-                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
-            }
-        }
-        
-        /// <summary>4 output channels × 16 positions (8 accumulators); 80 input channels × 1 taps unrolled (640 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        /// <summary>4 output channels × 16 positions (8 accumulators); 40 input channels × 1 taps unrolled (320 FMAs), run 2 times. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Tile_4co_16px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
         {
@@ -6189,1526 +1064,770 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1;
                     ref float x = ref input;
                     ref float w = ref args.Weights;
-                    // input channel 0
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 1
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 2
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 9));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 11));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 3
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 12));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 13));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 14));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 4
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 17));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 18));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 19));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 5
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 21));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 22));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 23));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 6
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 24));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 25));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 26));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 27));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 7
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 28));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 29));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 30));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 31));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 8
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 32));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 33));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 34));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 35));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 9
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 36));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 37));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 38));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 39));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 10
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 41));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 42));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 43));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 11
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 44));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 45));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 46));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 47));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 12
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 48));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 49));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 50));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 51));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 13
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 52));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 53));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 54));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 55));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 14
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 56));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 57));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 58));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 59));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 15
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 61));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 62));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 63));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 16
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 64));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 65));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 66));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 67));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 17
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 68));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 69));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 70));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 71));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 18
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 73));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 74));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 75));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 19
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 76));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 77));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 78));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 79));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 20
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 81));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 82));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 83));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 21
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 84));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 85));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 86));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 87));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 22
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 88));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 89));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 90));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 91));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 23
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 92));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 93));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 94));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 95));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 24
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 96));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 97));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 98));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 99));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 25
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 101));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 102));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 103));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 26
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 104));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 105));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 106));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 107));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 27
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 108));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 109));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 110));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 111));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 28
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 112));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 113));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 114));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 115));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 29
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 116));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 117));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 118));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 119));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 30
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 120));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 121));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 122));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 123));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 31
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 124));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 125));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 126));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 127));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 32
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 128));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 129));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 130));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 131));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 33
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 132));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 133));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 134));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 135));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 34
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 136));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 137));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 138));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 139));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 35
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 140));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 141));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 142));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 143));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 36
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 144));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 145));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 146));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 147));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 37
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 148));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 149));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 150));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 151));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 38
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 152));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 153));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 154));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 155));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 39
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 156));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 157));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 158));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 159));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 40
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 160));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 161));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 162));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 163));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 41
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 164));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 165));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 166));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 167));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 42
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 168));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 169));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 170));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 171));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 43
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 172));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 173));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 174));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 175));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 44
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 176));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 177));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 178));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 179));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 45
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 180));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 181));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 182));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 183));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 46
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 184));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 185));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 186));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 187));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 47
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 188));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 189));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 190));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 191));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 48
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 192));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 193));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 194));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 195));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 49
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 196));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 197));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 198));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 199));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 50
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 200));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 201));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 202));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 203));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 51
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 204));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 205));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 206));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 207));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 52
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 208));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 209));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 210));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 211));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 53
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 212));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 213));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 214));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 215));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 54
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 216));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 217));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 218));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 219));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 55
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 220));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 221));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 222));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 223));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 56
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 224));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 225));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 226));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 227));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 57
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 228));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 229));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 230));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 231));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 58
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 232));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 233));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 234));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 235));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 59
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 236));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 237));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 238));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 239));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 60
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 240));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 241));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 242));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 243));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 61
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 244));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 245));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 246));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 247));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 62
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 248));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 249));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 250));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 251));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 63
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 252));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 253));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 254));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 255));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 64
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 256));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 257));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 258));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 259));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 65
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 260));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 261));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 262));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 263));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 66
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 264));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 265));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 266));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 267));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 67
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 268));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 269));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 270));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 271));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 68
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 272));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 273));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 274));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 275));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 69
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 276));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 277));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 278));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 279));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 70
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 280));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 281));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 282));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 283));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 71
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 284));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 285));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 286));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 287));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 72
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 288));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 289));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 290));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 291));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 73
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 292));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 293));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 294));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 295));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 74
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 296));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 297));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 298));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 299));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 75
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 300));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 301));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 302));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 303));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 76
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 304));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 305));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 306));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 307));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 77
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 308));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 309));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 310));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 311));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 78
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 312));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 313));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 314));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 315));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 79
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 316));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 317));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 318));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 319));
-                        c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
-                        c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                    for (int chunk = 0; chunk < 2; chunk++)
+                    {
+                        // input channel 40·chunk + 0
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 1
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 2
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 9));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 11));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 3
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 12));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 13));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 14));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 4
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 17));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 18));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 19));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 5
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 21));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 22));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 23));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 6
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 24));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 25));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 26));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 27));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 7
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 28));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 29));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 30));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 31));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 8
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 32));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 33));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 34));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 35));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 9
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 36));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 37));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 38));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 39));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 10
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 41));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 42));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 43));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 11
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 44));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 45));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 46));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 47));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 12
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 48));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 49));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 50));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 51));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 13
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 52));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 53));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 54));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 55));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 14
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 56));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 57));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 58));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 59));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 15
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 61));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 62));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 63));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 16
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 64));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 65));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 66));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 67));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 17
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 68));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 69));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 70));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 71));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 18
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 73));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 74));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 75));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 19
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 76));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 77));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 78));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 79));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 20
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 81));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 82));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 83));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 21
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 84));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 85));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 86));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 87));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 22
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 88));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 89));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 90));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 91));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 23
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 92));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 93));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 94));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 95));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 24
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 96));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 97));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 98));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 99));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 25
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 101));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 102));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 103));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 26
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 104));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 105));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 106));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 107));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 27
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 108));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 109));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 110));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 111));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 28
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 112));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 113));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 114));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 115));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 29
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 116));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 117));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 118));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 119));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 30
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 120));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 121));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 122));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 123));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 31
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 124));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 125));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 126));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 127));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 32
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 128));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 129));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 130));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 131));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 33
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 132));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 133));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 134));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 135));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 34
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 136));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 137));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 138));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 139));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 35
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 140));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 141));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 142));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 143));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 36
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 144));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 145));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 146));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 147));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 37
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 148));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 149));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 150));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 151));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 38
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 152));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 153));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 154));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 155));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 40·chunk + 39
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 156));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 157));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 158));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 159));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 160);
                     }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
                     int lanes = tile == 1 ? lastLanes : 8;
                     ref float y = ref output;
                     ref float r = ref residual;
@@ -7733,6 +1852,1099 @@ namespace Models
                     input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 16);
                     output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16);
                     residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 16);
+                }
+                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
+            }
+        }
+        
+        /// <summary>8 output channels × 8 positions (8 accumulators); 16 input channels × 1 taps unrolled (128 FMAs), run 5 times. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_8co_8px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint row = args.Rows; row > 0; row--)
+            {
+                ref float input = ref inputRow;
+                ref float output = ref outputRow;
+                ref float residual = ref residualRow;
+                for (nint tile = tiles; tile > 0; tile--)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c3v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c4v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c5v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c6v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c7v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b, x0;
+                    ref float x = ref input;
+                    ref float w = ref args.Weights;
+                    for (int chunk = 0; chunk < 5; chunk++)
+                    {
+                        // input channel 16·chunk + 0
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 16·chunk + 1
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 9));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 11));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 12));
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 13));
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 14));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 16·chunk + 2
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 17));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 18));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 19));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20));
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 21));
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 22));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 23));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 16·chunk + 3
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 24));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 25));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 26));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 27));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 28));
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 29));
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 30));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 31));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 16·chunk + 4
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 32));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 33));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 34));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 35));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 36));
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 37));
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 38));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 39));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 16·chunk + 5
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 41));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 42));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 43));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 44));
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 45));
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 46));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 47));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 16·chunk + 6
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 48));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 49));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 50));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 51));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 52));
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 53));
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 54));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 55));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 16·chunk + 7
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 56));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 57));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 58));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 59));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60));
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 61));
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 62));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 63));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 16·chunk + 8
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 64));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 65));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 66));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 67));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 68));
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 69));
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 70));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 71));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 16·chunk + 9
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 73));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 74));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 75));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 76));
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 77));
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 78));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 79));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 16·chunk + 10
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 81));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 82));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 83));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 84));
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 85));
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 86));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 87));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 16·chunk + 11
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 88));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 89));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 90));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 91));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 92));
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 93));
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 94));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 95));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 16·chunk + 12
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 96));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 97));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 98));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 99));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 100));
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 101));
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 102));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 103));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 16·chunk + 13
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 104));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 105));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 106));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 107));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 108));
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 109));
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 110));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 111));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 16·chunk + 14
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 112));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 113));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 114));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 115));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 116));
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 117));
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 118));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 119));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 16·chunk + 15
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 120));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 121));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 122));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 123));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 124));
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 125));
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 126));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 127));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 128);
+                    }
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c1v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c1v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c2v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c2v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c3v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c3v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c4v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c4v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c5v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c5v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c6v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c6v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c7v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c7v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 8);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 8);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 8);
+                }
+                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
+            }
+        }
+        
+        /// <summary>8 output channels × 16 positions (16 accumulators); 8 input channels × 1 taps unrolled (128 FMAs), run 10 times. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_8co_16px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint row = args.Rows; row > 0; row--)
+            {
+                ref float input = ref inputRow;
+                ref float output = ref outputRow;
+                ref float residual = ref residualRow;
+                for (nint tile = tiles; tile > 0; tile--)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c3v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c3v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c4v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c4v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c5v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c5v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c6v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c6v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c7v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c7v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1;
+                    ref float x = ref input;
+                    ref float w = ref args.Weights;
+                    for (int chunk = 0; chunk < 10; chunk++)
+                    {
+                        // input channel 8·chunk + 0
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 8·chunk + 1
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 9));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 11));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 12));
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 13));
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 14));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 8·chunk + 2
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 17));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 18));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 19));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20));
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 21));
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 22));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 23));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 8·chunk + 3
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 24));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 25));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 26));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 27));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 28));
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 29));
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 30));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 31));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 8·chunk + 4
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 32));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 33));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 34));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 35));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 36));
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 37));
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 38));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 39));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 8·chunk + 5
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 41));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 42));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 43));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 44));
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 45));
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 46));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 47));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 8·chunk + 6
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 48));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 49));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 50));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 51));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 52));
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 53));
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 54));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 55));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 8·chunk + 7
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 56));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 57));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 58));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 59));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                            c3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c3v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60));
+                            c4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c4v0);
+                            c4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c4v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 61));
+                            c5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c5v0);
+                            c5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c5v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 62));
+                            c6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c6v0);
+                            c6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c6v1);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 63));
+                            c7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c7v0);
+                            c7v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c7v1);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 64);
+                    }
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    global::ConvGen.TileStore.Full(c1v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c1v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c1v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    global::ConvGen.TileStore.Full(c2v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c2v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c2v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    global::ConvGen.TileStore.Full(c3v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c3v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c3v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    global::ConvGen.TileStore.Full(c4v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c4v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c4v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    global::ConvGen.TileStore.Full(c5v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c5v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c5v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    global::ConvGen.TileStore.Full(c6v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c6v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c6v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    global::ConvGen.TileStore.Full(c7v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c7v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c7v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 16);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 16);
+                }
+                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
+            }
+        }
+        
+        /// <summary>4 output channels × 8 positions (4 accumulators); 20 input channels × 1 taps unrolled (80 FMAs), run 4 times. Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_4co_8px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint row = args.Rows; row > 0; row--)
+            {
+                ref float input = ref inputRow;
+                ref float output = ref outputRow;
+                ref float residual = ref residualRow;
+                for (nint tile = tiles; tile > 0; tile--)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c3v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b, x0;
+                    ref float x = ref input;
+                    ref float w = ref args.Weights;
+                    for (int chunk = 0; chunk < 4; chunk++)
+                    {
+                        // input channel 20·chunk + 0
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 20·chunk + 1
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 20·chunk + 2
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 9));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 10));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 11));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 20·chunk + 3
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 12));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 13));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 14));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 15));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 20·chunk + 4
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 16));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 17));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 18));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 19));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 20·chunk + 5
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 20));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 21));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 22));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 23));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 20·chunk + 6
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 24));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 25));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 26));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 27));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 20·chunk + 7
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 28));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 29));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 30));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 31));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 20·chunk + 8
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 32));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 33));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 34));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 35));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 20·chunk + 9
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 36));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 37));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 38));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 39));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 20·chunk + 10
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 40));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 41));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 42));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 43));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 20·chunk + 11
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 44));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 45));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 46));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 47));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 20·chunk + 12
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 48));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 49));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 50));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 51));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 20·chunk + 13
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 52));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 53));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 54));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 55));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 20·chunk + 14
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 56));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 57));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 58));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 59));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 20·chunk + 15
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 60));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 61));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 62));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 63));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 20·chunk + 16
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 64));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 65));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 66));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 67));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 20·chunk + 17
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 68));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 69));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 70));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 71));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 20·chunk + 18
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 73));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 74));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 75));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        // input channel 20·chunk + 19
+                        {
+                            ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                            x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 76));
+                            c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 77));
+                            c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 78));
+                            c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                            b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 79));
+                            c3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c3v0);
+                        }
+                        x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                        w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 80);
+                    }
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c1v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c1v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c2v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c2v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c3v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c3v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 8);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 8);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 8);
                 }
                 inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
                 outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);

@@ -126,6 +126,290 @@ namespace Models
             }
         }
         
+        /// <summary>3 output channels × 56 positions (21 accumulators); 3 input channels × 1 taps unrolled (63 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_3co_56px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint row = args.Rows; row > 0; row--)
+            {
+                ref float input = ref inputRow;
+                ref float output = ref outputRow;
+                ref float residual = ref residualRow;
+                for (nint tile = tiles; tile > 0; tile--)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1, x2, x3, x4, x5, x6;
+                    ref float x = ref input;
+                    ref float w = ref args.Weights;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
+                        x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32);
+                        x5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40);
+                        x6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c0v6);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                        c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                        c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
+                        c1v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c1v4);
+                        c1v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c1v5);
+                        c1v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c1v6);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                        c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
+                        c2v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c2v3);
+                        c2v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c2v4);
+                        c2v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c2v5);
+                        c2v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c2v6);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    // input channel 1
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
+                        x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32);
+                        x5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40);
+                        x6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c0v6);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                        c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                        c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
+                        c1v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c1v4);
+                        c1v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c1v5);
+                        c1v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c1v6);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                        c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
+                        c2v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c2v3);
+                        c2v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c2v4);
+                        c2v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c2v5);
+                        c2v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c2v6);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    // input channel 2
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
+                        x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32);
+                        x5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40);
+                        x6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
+                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c0v4);
+                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c0v5);
+                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c0v6);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                        c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                        c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
+                        c1v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c1v4);
+                        c1v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c1v5);
+                        c1v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c1v6);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                        c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
+                        c2v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c2v3);
+                        c2v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c2v4);
+                        c2v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c2v5);
+                        c2v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c2v6);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    global::ConvGen.TileStore.Full(c1v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c1v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c1v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c1v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c1v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c1v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c1v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c1v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    global::ConvGen.TileStore.Full(c2v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c2v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c2v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c2v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c2v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c2v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c2v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c2v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 56);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 56);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 56);
+                }
+                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
+            }
+        }
+        
+        /// <summary>3 output channels × 24 positions (9 accumulators); 3 input channels × 1 taps unrolled (27 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_3co_24px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
+        {
+            nint start0 = 0;
+            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            bool hasResidual = args.HasResidual;
+            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
+            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
+            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
+            for (nint row = args.Rows; row > 0; row--)
+            {
+                ref float input = ref inputRow;
+                ref float output = ref outputRow;
+                ref float residual = ref residualRow;
+                for (nint tile = tiles; tile > 0; tile--)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1, x2;
+                    ref float x = ref input;
+                    ref float w = ref args.Weights;
+                    // input channel 0
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                        c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
+                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                        c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    // input channel 1
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                        c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
+                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                        c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    // input channel 2
+                    {
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
+                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
+                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
+                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
+                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
+                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
+                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
+                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
+                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
+                        c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
+                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
+                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
+                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
+                        c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
+                    }
+                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                    int lanes = tile == 1 ? lastLanes : 8;
+                    ref float y = ref output;
+                    ref float r = ref residual;
+                    global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    global::ConvGen.TileStore.Full(c1v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c1v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c1v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c1v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
+                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
+                    global::ConvGen.TileStore.Full(c2v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
+                    global::ConvGen.TileStore.Full(c2v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c2v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c2v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 24);
+                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 24);
+                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 24);
+                }
+                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
+                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
+                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
+            }
+        }
+        
         /// <summary>3 output channels × 8 positions (3 accumulators); 3 input channels × 1 taps unrolled (9 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Tile_3co_8px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
@@ -298,118 +582,6 @@ namespace Models
                     input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 16);
                     output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 16);
                     residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 16);
-                }
-                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
-                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
-                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
-            }
-        }
-        
-        /// <summary>3 output channels × 24 positions (9 accumulators); 3 input channels × 1 taps unrolled (27 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_3co_24px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
-        {
-            nint start0 = 0;
-            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            bool hasResidual = args.HasResidual;
-            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
-            {
-                ref float input = ref inputRow;
-                ref float output = ref outputRow;
-                ref float residual = ref residualRow;
-                for (nint tile = tiles; tile > 0; tile--)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1, x2;
-                    ref float x = ref input;
-                    ref float w = ref args.Weights;
-                    // input channel 0
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 1
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 2
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    int lanes = tile == 1 ? lastLanes : 8;
-                    ref float y = ref output;
-                    ref float r = ref residual;
-                    global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                    global::ConvGen.TileStore.Full(c1v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c1v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c1v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c1v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                    global::ConvGen.TileStore.Full(c2v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c2v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c2v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c2v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 24);
-                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 24);
-                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 24);
                 }
                 inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
                 outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
@@ -836,178 +1008,6 @@ namespace Models
                     input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 48);
                     output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 48);
                     residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 48);
-                }
-                inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
-                outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
-                residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
-            }
-        }
-        
-        /// <summary>3 output channels × 56 positions (21 accumulators); 3 input channels × 1 taps unrolled (63 FMAs). Computes <paramref name="tiles"/> tiles from position <paramref name="start"/>; the last vector of the last one stores <paramref name="lastLanes"/> lanes.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_3co_56px(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)
-        {
-            nint start0 = 0;
-            nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            bool hasResidual = args.HasResidual;
-            ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
-            ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
-            ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
-            {
-                ref float input = ref inputRow;
-                ref float output = ref outputRow;
-                ref float residual = ref residualRow;
-                for (nint tile = tiles; tile > 0; tile--)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> c0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v4 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v5 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2v6 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> b, x0, x1, x2, x3, x4, x5, x6;
-                    ref float x = ref input;
-                    ref float w = ref args.Weights;
-                    // input channel 0
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
-                        x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32);
-                        x5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40);
-                        x6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 0));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c0v6);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 1));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                        c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
-                        c1v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c1v4);
-                        c1v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c1v5);
-                        c1v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c1v6);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 2));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                        c2v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c2v3);
-                        c2v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c2v4);
-                        c2v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c2v5);
-                        c2v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c2v6);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 1
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
-                        x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32);
-                        x5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40);
-                        x6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c0v6);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                        c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
-                        c1v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c1v4);
-                        c1v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c1v5);
-                        c1v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c1v6);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 5));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                        c2v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c2v3);
-                        c2v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c2v4);
-                        c2v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c2v5);
-                        c2v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c2v6);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    // input channel 2
-                    {
-                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start0);
-                        x0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 0);
-                        x1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 8);
-                        x2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 16);
-                        x3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 24);
-                        x4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 32);
-                        x5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 40);
-                        x6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref r0, 48);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 6));
-                        c0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c0v0);
-                        c0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c0v1);
-                        c0v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c0v2);
-                        c0v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c0v3);
-                        c0v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c0v4);
-                        c0v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c0v5);
-                        c0v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c0v6);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 7));
-                        c1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c1v0);
-                        c1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c1v1);
-                        c1v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c1v2);
-                        c1v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c1v3);
-                        c1v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c1v4);
-                        c1v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c1v5);
-                        c1v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c1v6);
-                        b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8));
-                        c2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x0, b, c2v0);
-                        c2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x1, b, c2v1);
-                        c2v2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x2, b, c2v2);
-                        c2v3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x3, b, c2v3);
-                        c2v4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x4, b, c2v4);
-                        c2v5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x5, b, c2v5);
-                        c2v6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x6, b, c2v6);
-                    }
-                    x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                    int lanes = tile == 1 ? lastLanes : 8;
-                    ref float y = ref output;
-                    ref float r = ref residual;
-                    global::ConvGen.TileStore.Full(c0v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c0v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c0v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c0v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c0v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c0v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c0v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                    global::ConvGen.TileStore.Full(c1v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c1v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c1v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c1v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c1v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c1v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c1v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c1v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, outputPitch);
-                    r = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, outputPitch);
-                    global::ConvGen.TileStore.Full(c2v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 0), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c2v1, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 8), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c2v2, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 16), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c2v3, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 24), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c2v4, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 32), hasResidual, global::ConvGen.ConvActivation.None);
-                    global::ConvGen.TileStore.Full(c2v5, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 40), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 40), hasResidual, global::ConvGen.ConvActivation.None);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c2v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c2v6, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 48), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref r, 48), hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref input, 56);
-                    output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 56);
-                    residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 56);
                 }
                 inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
                 outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
