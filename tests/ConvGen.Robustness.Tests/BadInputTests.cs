@@ -251,11 +251,14 @@ public class BadInputTests
     [Fact]
     public void MinInputSizeDoesNotOverflow()
     {
-        var spec = new ConvSpec(1, 1, 3, Dilation: int.MaxValue);
-        Assert.Equal(int.MaxValue, spec.MinInputSize);
+        // The largest dilation whose kernel still fits an array: the smallest input is that long, exactly.
+        var spec = new ConvSpec(1, 1, 3, Dilation: 0x7FFFFFC7 / 2 - 1);
+        Assert.Equal(2L * (0x7FFFFFC7 / 2 - 1) + 1, spec.MinInputSize);
         var kernel = new GenericConv(spec, new float[9]);
         var output = new float[4];
-        AssertRejected("height", "at least 4294967295", output, () => kernel.Forward(new float[1], output.AsSpan(0, 0), 1, 1));
+        AssertRejected("height", $"at least {spec.MinInputSize}", output, () => kernel.Forward(new float[1], output.AsSpan(0, 0), 1, 1));
+        // A dilated kernel longer than any array is refused when the layer is described.
+        Assert.Equal("Dilation", Assert.ThrowsAny<ArgumentException>(() => new ConvSpec(1, 1, 3, Dilation: int.MaxValue)).ParamName);
     }
 
     [Fact]
