@@ -1,0 +1,35 @@
+using System;
+using System.Collections.Generic;
+using ConvGen;
+
+// Compiled only with the source generator referenced (see ConvGen.Bench.csproj): one class per distinct layer
+// shape (the input size is a Forward argument, so the seed layer at 56x56 and 28x28 share one class).
+namespace ConvGen.Bench;
+
+[GroupedConv(Cin = 256, Cout = 256, K = 3, Groups = 32, Padding = 1)] public partial class Seed256G32 { }
+[GroupedConv(Cin = 128, Cout = 128, K = 3, Groups = 32, Padding = 1)] public partial class ResNeXt128G32 { }
+[GroupedConv(Cin = 256, Cout = 256, K = 3, Groups = 32, Stride = 2, Padding = 1)] public partial class ResNeXt256G32S2 { }
+[GroupedConv(Cin = 512, Cout = 512, K = 3, Groups = 32, Padding = 1)] public partial class ResNeXt512G32 { }
+[GroupedConv(Cin = 1024, Cout = 1024, K = 3, Groups = 32, Padding = 1)] public partial class ResNeXt1024G32 { }
+[GroupedConv(Cin = 32, Cout = 32, K = 3, Groups = 32, Padding = 1)] public partial class Depthwise32 { }
+[GroupedConv(Cin = 144, Cout = 144, K = 3, Groups = 144, Stride = 2, Padding = 1)] public partial class Depthwise144S2 { }
+[GroupedConv(Cin = 192, Cout = 192, K = 3, Groups = 192, Padding = 1, Bias = true, Activation = ConvActivation.Relu6)] public partial class Depthwise192Relu6 { }
+[GroupedConv(Cin = 240, Cout = 240, K = 1, Groups = 3)] public partial class Shuffle240G3 { }
+[GroupedConv(Cin = 384, Cout = 384, K = 1, Groups = 8, Bias = true, Activation = ConvActivation.Relu)] public partial class Shuffle384G8Relu { }
+
+public static partial class Kernels
+{
+    static partial void AddGenerated(Dictionary<ConvSpec, Func<float[], float[], IConvKernel>> map)
+    {
+        map.Add(Seed256G32.Spec, (w, b) => new Seed256G32(w, b));
+        map.Add(ResNeXt128G32.Spec, (w, b) => new ResNeXt128G32(w, b));
+        map.Add(ResNeXt256G32S2.Spec, (w, b) => new ResNeXt256G32S2(w, b));
+        map.Add(ResNeXt512G32.Spec, (w, b) => new ResNeXt512G32(w, b));
+        map.Add(ResNeXt1024G32.Spec, (w, b) => new ResNeXt1024G32(w, b));
+        map.Add(Depthwise32.Spec, (w, b) => new Depthwise32(w, b));
+        map.Add(Depthwise144S2.Spec, (w, b) => new Depthwise144S2(w, b));
+        map.Add(Depthwise192Relu6.Spec, (w, b) => new Depthwise192Relu6(w, b));
+        map.Add(Shuffle240G3.Spec, (w, b) => new Shuffle240G3(w, b));
+        map.Add(Shuffle384G8Relu.Spec, (w, b) => new Shuffle384G8Relu(w, b));
+    }
+}
