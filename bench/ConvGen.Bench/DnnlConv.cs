@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using ConvGen;
@@ -64,27 +65,28 @@ public sealed unsafe class DnnlConv : IDisposable
     public static bool Available => LoadError.Value is null;
     public static string? Unavailable => LoadError.Value;
 
+    private static IntPtr _library;
+
     private static readonly Lazy<string?> LoadError = new(() =>
     {
+        string? path = Candidates().FirstOrDefault(File.Exists);
+        if (path is null)
+            return "libconvgen_dnnl.so not built (install libdnnl-dev and rebuild ConvGen.Bench, or run bench/dnnl_shim/build.sh)";
         try
         {
+            _library = NativeLibrary.Load(path);
             convgen_dnnl_last_error();
             return null;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
         {
-            return e.Message.Split('\n')[0] + " (install libdnnl-dev and rebuild, or run bench/dnnl_shim/build.sh)";
+            return $"{path} does not load: {e.Message}";
         }
     });
 
-    /// <summary>Finds libconvgen_dnnl.so: $CONVGEN_DNNL_SHIM, the output folder, or bench/dnnl_shim/out above it.</summary>
-    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
-    {
-        if (name != Lib) return IntPtr.Zero;
-        foreach (string candidate in Candidates())
-            if (File.Exists(candidate) && NativeLibrary.TryLoad(candidate, out IntPtr handle)) return handle;
-        return IntPtr.Zero;
-    }
+    /// <summary>Resolves the shim's name to the library that <see cref="LoadError"/> loaded.</summary>
+    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path) =>
+        name == Lib ? _library : IntPtr.Zero;
 
     private static System.Collections.Generic.IEnumerable<string> Candidates()
     {

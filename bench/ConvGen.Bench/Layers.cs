@@ -5,9 +5,25 @@ using ConvGen;
 
 namespace ConvGen.Bench;
 
-/// <summary>One benchmarked layer at one input size (batch 1, NCHW). Its name is what BenchmarkDotNet shows.</summary>
-public sealed record Layer(string Name, ConvSpec Spec, int Height, int Width, bool Small)
+/// <summary>A layer family of issue 3, with its targets for the generated kernel.</summary>
+/// <param name="VsOrt">Minimum speed-up over ONNX Runtime.</param>
+/// <param name="VsDnnl">Minimum speed-up over oneDNN with NCHW in and out.</param>
+/// <param name="PeakPercent">Minimum % of the FMA peak (0: none).</param>
+public sealed record Family(string Name, double VsOrt, double VsDnnl, double PeakPercent = 0)
 {
+    public static readonly Family Seed = new("seed layer", 2.5, 1.2, 85);
+    public static readonly Family Narrow = new("narrow groups", 2.0, 1.0);
+    public static readonly Family Depthwise = new("depthwise 3x3", 1.5, 1.0);
+    public static readonly Family Wide = new("wide groups", 1.0, 1.0);
+}
+
+/// <summary>One benchmarked layer at one input size (batch 1, NCHW). Its name is what BenchmarkDotNet shows.</summary>
+public sealed record Layer(string Name, ConvSpec Spec, int Height, int Width, bool Small, Family Family) : IComparable
+{
+    /// <summary>Orders layers as <see cref="Layers.All"/> lists them (BenchmarkDotNet sorts parameters with it).</summary>
+    public int CompareTo(object? other) =>
+        Array.IndexOf(Layers.All, this).CompareTo(other is Layer l ? Array.IndexOf(Layers.All, l) : -1);
+
     /// <summary>FLOPs of one forward pass: 2·N·Cout·(Cin/G)·K·K·OH·OW.</summary>
     public double Flops => Spec.Flops(Height, Width);
     public int InputLength => checked((int)Spec.InputLength(Height, Width));
@@ -25,17 +41,17 @@ public static class Layers
     /// <summary>All layers, in report order. "Small" ones (≤ 10 MFLOP) also time the naive reference kernel.</summary>
     public static readonly Layer[] All =
     [
-        new("seed256g32@56", G32(256), 56, 56, false),
-        new("seed256g32@28", G32(256), 28, 28, false),
-        new("rx128g32@56", G32(128), 56, 56, false),
-        new("rx256g32s2@56", G32(256, 2), 56, 56, false),
-        new("rx512g32@14", G32(512), 14, 14, false),
-        new("rx1024g32@7", G32(1024), 7, 7, false),
-        new("dw32@112", Depthwise(32), 112, 112, true),
-        new("dw144s2@56", Depthwise(144, 2), 56, 56, true),
-        new("dw192@28+b+relu6", Depthwise(192, relu6: true), 28, 28, true),
-        new("sh240g3@28", new ConvSpec(240, 240, 1, Groups: 3), 28, 28, false),
-        new("sh384g8@14+b+relu", new ConvSpec(384, 384, 1, Groups: 8, Bias: true, Activation: ConvActivation.Relu), 14, 14, true),
+        new("seed256g32@56", G32(256), 56, 56, false, Family.Seed),
+        new("seed256g32@28", G32(256), 28, 28, false, Family.Narrow),
+        new("rx128g32@56", G32(128), 56, 56, false, Family.Narrow),
+        new("rx256g32s2@56", G32(256, 2), 56, 56, false, Family.Narrow),
+        new("rx512g32@14", G32(512), 14, 14, false, Family.Wide),
+        new("rx1024g32@7", G32(1024), 7, 7, false, Family.Wide),
+        new("dw32@112", Depthwise(32), 112, 112, true, Family.Depthwise),
+        new("dw144s2@56", Depthwise(144, 2), 56, 56, true, Family.Depthwise),
+        new("dw192@28+b+relu6", Depthwise(192, relu6: true), 28, 28, true, Family.Depthwise),
+        new("sh240g3@28", new ConvSpec(240, 240, 1, Groups: 3), 28, 28, false, Family.Wide),
+        new("sh384g8@14+b+relu", new ConvSpec(384, 384, 1, Groups: 8, Bias: true, Activation: ConvActivation.Relu), 14, 14, true, Family.Wide),
     ];
 
     public static Layer Get(string name) => Array.Find(All, l => l.Name == name) ?? throw new ArgumentException($"No layer {name}.");

@@ -57,7 +57,7 @@ public static class Program
             .WithToolchain(InProcessEmitToolchain.Instance)
             .WithLaunchCount(1)
             .WithWarmupCount(5)
-            .WithIterationCount(15)
+            .WithIterationCount(25)
             .WithIterationTime(TimeInterval.FromMilliseconds(200))
             .WithUnrollFactor(1)
             .WithId("ConvGen");
@@ -65,7 +65,7 @@ public static class Program
             .AddJob(job)
             .AddLogger(ConsoleLogger.Default)
             .AddExporter(MarkdownExporter.GitHub)
-            .AddColumn(TargetMethodColumn.Method, new ParamColumn(nameof(Conv.Layer)), StatisticColumn.Median, StatisticColumn.StdDev)
+            .AddColumn(TargetMethodColumn.Method, new ParamColumn(nameof(Conv.Layer)), StatisticColumn.StdDev)
             .AddColumn(ValueColumn.All)
             .AddFilter(new SimpleFilter(b => DnnlConv.Available || !Measure.Method(b).StartsWith("OneDnn", StringComparison.Ordinal)))
             .WithOptions(ConfigOptions.JoinSummary)
