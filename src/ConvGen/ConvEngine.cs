@@ -71,7 +71,7 @@ public static unsafe class ConvEngine
     private readonly struct Geometry
     {
         public readonly int Height, Width, OutHeight, OutWidth, Stride, Padding, Phases, RowReach, ColReach;
-        public readonly int RowPitch, BandRows, Bands, PhasePitch, ChannelPitch, OutputPitch, InputScratch, OutputScratch;
+        public readonly int RowPitch, BandRows, Bands, PhasePitch, ChannelPitch, OutputPitch, InputScratch, OutputScratch, StepPositions;
         private readonly int _k, _dilation;
 
         public Geometry(TilePlan plan, int height, int width)
@@ -83,7 +83,7 @@ public static unsafe class ConvEngine
             _k = s.K; _dilation = s.Dilation;
             RowReach = ColReach = ConvRules.Reach(s.K, s.Stride, s.Dilation);
             RowPitch = (width + 2 * s.Padding + s.Stride - 1) / s.Stride;
-            long perRow = (long)s.CinPerGroup * Phases * RowPitch;
+            long perRow = ((long)s.CinPerGroup * Phases + s.CoutPerGroup) * RowPitch;
             BandRows = (int)Math.Clamp(BandBudgetFloats / perRow - RowReach, 1, OutHeight);
             Bands = (OutHeight + BandRows - 1) / BandRows;
             PhasePitch = (BandRows + RowReach) * RowPitch;
@@ -94,7 +94,11 @@ public static unsafe class ConvEngine
             OutputPitch = pitch;
             // Tiles past the last position read at most one tile and the column reach beyond the last channel.
             InputScratch = s.CinPerGroup * ChannelPitch + ColReach + plan.MaxTileWidth + 8;
-            OutputScratch = plan.MaxPackedChannels * OutputPitch;
+            int scratchRows = 0;
+            foreach (TileBlock block in plan.Blocks) scratchRows = Math.Max(scratchRows, block.FirstChannel + block.PackedChannels);
+            OutputScratch = scratchRows * OutputPitch;
+            // A step: two output rows, and at least two of the widest tiles.
+            StepPositions = Math.Max(2 * RowPitch, 2 * plan.MaxTileWidth);
         }
 
         public void FillTapOffsets(Span<nint> offsets)
@@ -108,6 +112,11 @@ public static unsafe class ConvEngine
         }
     }
 
+    /// <summary>
+    /// Computes one (batch item, group, band of output rows) in steps of a few rows: pack the input rows the next
+    /// tiles read, run every block's tiles up to the step's end, store the output rows that are now complete.
+    /// The data of a step stays in L1 from pack to store.
+    /// </summary>
     private static void RunItem<TTiles>(in Call call, int item, ReadOnlySpan<nint> taps) where TTiles : ITileKernels
     {
         ref readonly Geometry geo = ref call.Geometry;
@@ -115,32 +124,58 @@ public static unsafe class ConvEngine
         int band = item % geo.Bands, g = item / geo.Bands % spec.Groups, n = item / geo.Bands / spec.Groups;
         int oh0 = band * geo.BandRows, rows = Math.Min(geo.BandRows, geo.OutHeight - oh0);
         Scratch.Get(geo.InputScratch, geo.OutputScratch, out float* x, out float* y);
-        PackBand(in call, n, g, oh0, rows, x);
-        int positions = rows * geo.RowPitch;
         ReadOnlySpan<TileBlock> blocks = call.Plan.Blocks;
-        for (int b = 0; b < blocks.Length; b++)
+        Span<int> done = stackalloc int[blocks.Length];
+        int wq = geo.RowPitch, positions = rows * wq, inRows = rows + geo.RowReach;
+        int packed = 0, stored = 0;
+        for (int end = 0; end < positions;)
         {
-            TileBlock block = blocks[b];
-            var args = new TileArgs
+            end = Math.Min(positions, end + geo.StepPositions);
+            // A tile ending at position p reads up to p - 1 + the column reach, in rows up to the row reach below.
+            int last = 0;
+            foreach (TileBlock block in blocks) last = Math.Max(last, (end + block.TileWidth - 1) / block.TileWidth * block.TileWidth);
+            last += geo.ColReach - 1;
+            int needed = Math.Min(inRows, last / wq + geo.RowReach + 1);
+            if (needed > packed) { PackRows(in call, n, g, oh0, packed, needed, x); packed = needed; }
+            int complete = end;
+            for (int b = 0; b < blocks.Length; b++)
             {
-                RowPitch = geo.RowPitch, PhasePitch = geo.PhasePitch, ChannelPitch = geo.ChannelPitch,
-                OutputPitch = geo.OutputPitch, Tiles = (positions + block.TileWidth - 1) / block.TileWidth,
-                Block = block, InputChannels = spec.CinPerGroup, TapOffsets = taps,
-            };
-            args.Input = ref *x;
-            args.Weights = ref call.Weights[call.Plan.WeightOffset(g, b)];
-            args.Output = ref *y;
-            TTiles.Run(b, ref args);
-            StoreBlock(in call, n, g, block, oh0, rows, y);
+                TileBlock block = blocks[b];
+                int target = (end + block.TileWidth - 1) / block.TileWidth;
+                if (target > done[b])
+                {
+                    nint first = (nint)done[b] * block.TileWidth;
+                    var args = new TileArgs
+                    {
+                        RowPitch = wq, PhasePitch = geo.PhasePitch, ChannelPitch = geo.ChannelPitch,
+                        OutputPitch = geo.OutputPitch, Tiles = target - done[b],
+                        Block = block, InputChannels = spec.CinPerGroup, TapOffsets = taps,
+                    };
+                    args.Input = ref x[first];
+                    args.Weights = ref call.Weights[call.Plan.WeightOffset(g, b)];
+                    args.Output = ref y[(nint)block.FirstChannel * geo.OutputPitch + first];
+                    TTiles.Run(b, ref args);
+                    done[b] = target;
+                }
+                complete = Math.Min(complete, done[b] * block.TileWidth);
+            }
+            int completeRows = Math.Min(rows, complete / wq);
+            if (completeRows > stored)
+            {
+                for (int b = 0; b < blocks.Length; b++) StoreRows(in call, n, g, blocks[b], oh0, stored, completeRows, y);
+                stored = completeRows;
+            }
         }
     }
 
-    /// <summary>Copies output rows [oh0, oh0 + rows) of group g's input into the phase-split padded layout.</summary>
-    private static void PackBand(in Call call, int n, int g, int oh0, int rows, float* x)
+    /// <summary>
+    /// Copies phase-plane rows [from, to) of group g's band (output rows from oh0) into the phase-split padded layout.
+    /// </summary>
+    private static void PackRows(in Call call, int n, int g, int oh0, int from, int to, float* x)
     {
         ref readonly Geometry geo = ref call.Geometry;
         ConvSpec spec = call.Plan.Spec;
-        int s = geo.Stride, p = geo.Padding, wq = geo.RowPitch, inRows = rows + geo.RowReach;
+        int s = geo.Stride, p = geo.Padding, wq = geo.RowPitch;
         for (int ci = 0; ci < spec.CinPerGroup; ci++)
         {
             float* channel = call.Input + (long)(n * spec.Cin + g * spec.CinPerGroup + ci) * geo.Height * geo.Width;
@@ -150,38 +185,45 @@ public static unsafe class ConvEngine
                 float* plane = x + (long)ci * geo.ChannelPitch + (long)(rp * s + cp) * geo.PhasePitch;
                 // Phase columns c' hold padded column c'·s + cp, i.e. input column c'·s + cp - p.
                 int first = Math.Max(0, (p - cp + s - 1) / s);
-                int last = Math.Min(wq - 1, (geo.Width - 1 + p - cp) >= 0 ? (geo.Width - 1 + p - cp) / s : -1);
-                for (int lr = 0; lr < inRows; lr++)
+                int last = geo.Width - 1 + p - cp >= 0 ? Math.Min(wq - 1, (geo.Width - 1 + p - cp) / s) : -1;
+                for (int lr = from; lr < to; lr++)
                 {
                     float* dst = plane + (long)lr * wq;
                     int iy = (oh0 + lr) * s + rp - p;
                     if (iy < 0 || iy >= geo.Height || last < first)
                     {
-                        new Span<float>(dst, wq).Clear();
+                        Fill(dst, 0, wq);
                         continue;
                     }
-                    new Span<float>(dst, first).Clear();
-                    new Span<float>(dst + last + 1, wq - last - 1).Clear();
-                    float* src = channel + (long)iy * geo.Width + (first * s + cp - p);
-                    CopyStrided(src, dst + first, last - first + 1, s);
+                    Fill(dst, 0, first);
+                    Fill(dst, last + 1, wq);
+                    CopyStrided(channel + (long)iy * geo.Width + (first * s + cp - p), dst + first, last - first + 1, s);
                 }
             }
         }
     }
 
-    /// <summary>dst[i] = src[i·stride] for i &lt; count.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Fill(float* dst, int from, int to)
+    {
+        for (int i = from; i < to; i++) dst[i] = 0;
+    }
+
+    /// <summary>dst[i] = src[i·stride] for i &lt; count; reads nothing past src[(count - 1)·stride].</summary>
     private static void CopyStrided(float* src, float* dst, int count, int stride)
     {
-        if (stride == 1)
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && stride == 1 && count >= 8)
         {
-            new ReadOnlySpan<float>(src, count).CopyTo(new Span<float>(dst, count));
+            for (; i + 8 < count; i += 8) Vector256.Store(Vector256.Load(src + i), dst + i);
+            // The last vector ends exactly at count, overlapping what is already copied.
+            Vector256.Store(Vector256.Load(src + count - 8), dst + count - 8);
             return;
         }
-        int i = 0;
-        if (stride == 2 && Avx2.IsSupported)
+        if (Avx2.IsSupported && stride == 2)
         {
-            // Two loads of 8 give 8 even-indexed floats: pick lanes 0,2 of each 128-bit half, then order the halves.
-            for (; i + 8 <= count && 2 * i + 16 <= 2 * count - 1; i += 8)
+            // Two loads of 8 give 8 even-indexed floats: lanes 0 and 2 of each 128-bit half, then the halves in order.
+            for (; i + 9 <= count; i += 8)
             {
                 Vector256<float> a = Avx.LoadVector256(src + 2 * i), b = Avx.LoadVector256(src + 2 * i + 8);
                 Vector256<float> even = Avx.Shuffle(a, b, 0b10_00_10_00);
@@ -191,8 +233,8 @@ public static unsafe class ConvEngine
         for (; i < count; i++) dst[i] = src[(long)i * stride];
     }
 
-    /// <summary>Stores one block's scratch rows to the output with bias, residual, activation and shuffle.</summary>
-    private static void StoreBlock(in Call call, int n, int g, TileBlock block, int oh0, int rows, float* y)
+    /// <summary>Stores rows [from, to) of one block's scratch to the output with bias, residual, activation and shuffle.</summary>
+    private static void StoreRows(in Call call, int n, int g, TileBlock block, int oh0, int from, int to, float* y)
     {
         ref readonly Geometry geo = ref call.Geometry;
         ConvSpec spec = call.Plan.Spec;
@@ -202,10 +244,13 @@ public static unsafe class ConvEngine
             int i = block.FirstChannel + c, oc = g * spec.CoutPerGroup + i;
             int position = spec.ShuffleOutput ? i * spec.Groups + g : oc;
             float bias = call.Bias != null ? call.Bias[oc] : 0f;
-            long at = ((long)(n * spec.Cout + position) * geo.OutHeight + oh0) * ow;
-            for (int r = 0; r < rows; r++, at += ow)
-                StoreRow(y + (long)c * geo.OutputPitch + (long)r * geo.RowPitch, call.Output + at,
-                    call.Residual != null ? call.Residual + at : null, ow, bias, spec.Activation);
+            long at = ((long)(n * spec.Cout + position) * geo.OutHeight + oh0 + from) * ow;
+            float* src = y + (long)i * geo.OutputPitch + (long)from * geo.RowPitch;
+            for (int r = from; r < to; r++, at += ow, src += geo.RowPitch)
+            {
+                if (call.Residual != null) StoreRow(src, call.Output + at, call.Residual + at, ow, bias, spec.Activation);
+                else StoreRow(src, call.Output + at, null, ow, bias, spec.Activation);
+            }
         }
     }
 
@@ -213,17 +258,14 @@ public static unsafe class ConvEngine
     private static void StoreRow(float* src, float* dst, float* residual, int count, float bias, ConvActivation activation)
     {
         int x = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector256.IsHardwareAccelerated && count >= 8)
         {
-            Vector256<float> b = Vector256.Create(bias), zero = Vector256<float>.Zero, six = Vector256.Create(6f);
-            for (; x + 8 <= count; x += 8)
-            {
-                Vector256<float> v = Vector256.Load(src + x) + b;
-                if (residual != null) v += Vector256.Load(residual + x);
-                if (activation != ConvActivation.None) v = Vector256.Max(v, zero);
-                if (activation == ConvActivation.Relu6) v = Vector256.Min(v, six);
-                v.Store(dst + x);
-            }
+            Vector256<float> b = Vector256.Create(bias);
+            for (; x + 8 < count; x += 8) Vector256.Store(Activate(Vector256.Load(src + x) + b, residual, x, activation), dst + x);
+            // Without a residual (which may be the output itself) the last vector may overlap what is already stored:
+            // it stores the same values again.
+            if (residual == null) x = count - 8;
+            if (x + 8 == count) { Vector256.Store(Activate(Vector256.Load(src + x) + b, residual, x, activation), dst + x); return; }
         }
         for (; x < count; x++)
         {
@@ -233,6 +275,15 @@ public static unsafe class ConvEngine
             if (activation == ConvActivation.Relu6) v = MathF.Min(v, 6);
             dst[x] = v;
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Activate(Vector256<float> v, float* residual, int x, ConvActivation activation)
+    {
+        if (residual != null) v += Vector256.Load(residual + x);
+        if (activation != ConvActivation.None) v = Vector256.Max(v, Vector256<float>.Zero);
+        if (activation == ConvActivation.Relu6) v = Vector256.Min(v, Vector256.Create(6f));
+        return v;
     }
 
     /// <summary>Per-thread pinned scratch for the packed input band and the tile outputs.</summary>

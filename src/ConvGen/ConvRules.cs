@@ -10,11 +10,15 @@ internal enum ShapeProblem
     NegativePadding,
     NotDivisibleByGroups,
     ShuffleNeedsGroups,
+    TooLarge,
 }
 
 /// <summary>Shape rules and tap arithmetic shared by the runtime and the generator.</summary>
 internal static class ConvRules
 {
+    /// <summary>The largest array length .NET allows (Array.MaxLength, which netstandard2.0 lacks).</summary>
+    public const int MaxLength = 0x7FFFFFC7;
+
     /// <summary>
     /// Checks a shape; returns the first problem, the property it concerns and a sentence saying what is expected.
     /// </summary>
@@ -47,6 +51,13 @@ internal static class ConvRules
             property = "Cout";
             message = $"Cout = {cout} is not divisible by Groups = {groups}";
             return ShapeProblem.NotDivisibleByGroups;
+        }
+        long weights = (long)cout * (cin / groups) * k * k;
+        if (weights > MaxLength || cin > MaxLength || cout > MaxLength)
+        {
+            property = "K";
+            message = $"the weights, Cout·(Cin/Groups)·K·K = {weights} floats, or a channel count exceed the largest array ({MaxLength})";
+            return ShapeProblem.TooLarge;
         }
         if (shuffleOutput && groups == 1)
         {

@@ -1,0 +1,78 @@
+using System.Collections.Generic;
+
+namespace ConvGen.Generator;
+
+/// <summary>
+/// One emitted tile kernel: <see cref="Channels"/> output channels × <see cref="Vectors"/> vectors of 8 output
+/// positions held in registers, <see cref="ChunkChannels"/> input channels × all taps unrolled, repeated
+/// <see cref="Chunks"/> times. With <see cref="HoldWeights"/> (depthwise) the taps' weights stay in registers
+/// across tiles.
+/// </summary>
+internal readonly record struct TileMethod(int Channels, int Vectors, int ChunkChannels, int Chunks, bool HoldWeights)
+{
+    public int TileWidth => 8 * Vectors;
+    public string Name => $"Tile_{Channels}co_{TileWidth}px";
+    public int Accumulators => Channels * Vectors;
+}
+
+/// <summary>A block of a group's output channels and the tile method that computes it.</summary>
+internal readonly record struct PlannedBlock(int FirstChannel, int Channels, int Method);
+
+/// <summary>How a layer is computed: the schedule, apart from what is computed (the spec).</summary>
+internal sealed record KernelPlan(LayerSpec Spec, EquatableArray<PlannedBlock> Blocks, EquatableArray<TileMethod> Methods);
+
+/// <summary>
+/// Chooses tiles from the spec. Decisions, each a constant here:
+/// output channels are blocked 8 at a time (the rest in one smaller block); each block's tile holds as many
+/// vectors of 8 positions as the 32 EVEX vector registers allow (accumulators + one input vector per position
+/// vector + one broadcast weight ≤ <see cref="Registers"/>, at most 8 vectors); an unrolled method body holds
+/// at most <see cref="FmaBudget"/> FMAs (about 4 local references each: the JIT compiles a method past 8,000
+/// with MinOpts), so input channels are unrolled in chunks that fit and the chunks run in a loop.
+/// </summary>
+internal static class TilePlanner
+{
+    public const int Registers = 30;
+    public const int MaxVectors = 8;
+    public const int FmaBudget = 1024;
+    public const int BlockChannels = 8;
+
+    /// <summary>The plan, or null with the reason when one input channel's taps cannot fit the budget.</summary>
+    public static KernelPlan? Plan(LayerSpec spec, out string? tooLarge)
+    {
+        tooLarge = null;
+        var blocks = new List<PlannedBlock>();
+        var methods = new List<TileMethod>();
+        int coutG = spec.CoutPerGroup;
+        for (int first = 0; first < coutG; first += BlockChannels)
+        {
+            int channels = System.Math.Min(BlockChannels, coutG - first);
+            TileMethod? method = Method(spec, channels, out tooLarge);
+            if (method == null) return null;
+            int index = methods.IndexOf(method.Value);
+            if (index < 0) { index = methods.Count; methods.Add(method.Value); }
+            blocks.Add(new PlannedBlock(first, channels, index));
+        }
+        return new KernelPlan(spec, new EquatableArray<PlannedBlock>(blocks), new EquatableArray<TileMethod>(methods));
+    }
+
+    private static TileMethod? Method(LayerSpec spec, int channels, out string? tooLarge)
+    {
+        tooLarge = null;
+        int taps = spec.Taps, cinG = spec.CinPerGroup;
+        // One broadcast register, and (for more than one channel) one register per input vector.
+        int vectors = channels == 1 ? MaxVectors : System.Math.Min(MaxVectors, (Registers - 1) / (channels + 1));
+        bool holdWeights = channels == 1 && cinG == 1 && taps + vectors + 1 <= Registers;
+        while (vectors > 1 && (long)taps * channels * vectors > FmaBudget) vectors--;
+        if ((long)taps * channels * vectors > FmaBudget)
+        {
+            tooLarge = $"one input channel's {spec.K}x{spec.K} = {taps} taps for {channels} output channels need " +
+                $"{(long)taps * channels} FMAs, more than the {FmaBudget} one tile method may unroll " +
+                "(past about 8,000 local references the JIT compiles a method without optimisation); use K <= 11";
+            return null;
+        }
+        int chunk = 1;
+        for (int d = cinG; d >= 1; d--)
+            if (cinG % d == 0 && (long)d * taps * channels * vectors <= FmaBudget) { chunk = d; break; }
+        return new TileMethod(channels, vectors, chunk, cinG / chunk, holdWeights);
+    }
+}

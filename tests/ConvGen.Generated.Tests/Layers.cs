@@ -1,0 +1,52 @@
+using ConvGen;
+
+// Layers compiled into the test project, each checked against the reference. Together they cover channels per
+// group 1, 2, 3, 4, 8, 16, 32; K 1, 3, 5, 7; stride 1-3; padding 0-3; dilation 1-2; bias; every activation;
+// depthwise with multiplier 2; the fused shuffle; blocks of 8 with a remainder; and chunked input channels.
+namespace ConvGen.Generated.Tests.Layers
+{
+    [GroupedConv(Cin = 256, Cout = 256, K = 3, Groups = 32, Padding = 1)]
+    public partial class Seed { }
+
+    [GroupedConv(Cin = 16, Cout = 16, K = 3, Groups = 16, Padding = 1)]
+    public partial class Depthwise { }
+
+    [GroupedConv(Cin = 8, Cout = 16, K = 3, Groups = 8, Stride = 2, Padding = 1, Bias = true, Activation = ConvActivation.Relu6)]
+    public partial class DepthwiseMultiplier2Stride2 { }
+
+    [GroupedConv(Cin = 12, Cout = 24, K = 1, Groups = 3, Bias = true, Activation = ConvActivation.Relu)]
+    public partial class Pointwise4PerGroup { }
+
+    [GroupedConv(Cin = 6, Cout = 9, K = 1, Groups = 3, ShuffleOutput = true)]
+    public partial class Pointwise2PerGroupShuffled { }
+
+    [GroupedConv(Cin = 32, Cout = 32, K = 3, Groups = 2, Stride = 2, Padding = 1)]
+    public partial class Wide16Stride2 { }
+
+    [GroupedConv(Cin = 64, Cout = 64, K = 3, Groups = 2, Padding = 1, Bias = true)]
+    public partial class Wide32 { }
+
+    [GroupedConv(Cin = 9, Cout = 12, K = 3, Groups = 3, Padding = 2, Dilation = 2, Activation = ConvActivation.Relu)]
+    public partial class Dilated3PerGroup { }
+
+    [GroupedConv(Cin = 8, Cout = 8, K = 5, Groups = 2, Padding = 2, Bias = true, Activation = ConvActivation.Relu6)]
+    public partial class K5 { }
+
+    [GroupedConv(Cin = 3, Cout = 8, K = 7, Stride = 2, Padding = 3)]
+    public partial class Stem7x7 { }
+
+    [GroupedConv(Cin = 8, Cout = 8, K = 5, Groups = 8, Padding = 0, Stride = 3)]
+    public partial class DepthwiseK5Stride3 { }
+
+    [GroupedConv(Cin = 4, Cout = 4, K = 3, Groups = 4, Padding = 3, Dilation = 2)]
+    public partial class DepthwiseDilatedPad3 { }
+
+    internal static partial class Outer
+    {
+        [GroupedConv(Cin = 20, Cout = 20, K = 3, Groups = 2, Padding = 1, Bias = true)]
+        internal sealed partial class Nested10PerGroup { }
+    }
+}
+
+[GroupedConv(Cin = 2, Cout = 2, K = 3, Padding = 1)]
+internal partial class GlobalNamespaceLayer { }
