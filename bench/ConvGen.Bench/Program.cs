@@ -79,7 +79,6 @@ public static class Program
     public static string Banner() =>
         $"ConvGen.Bench: {Environment.ProcessorCount} cores, Vector256 {(Vector256.IsHardwareAccelerated ? "yes" : "no")}, " +
         $"Vector512 {(Vector512.IsHardwareAccelerated ? "yes" : "no")}, .NET {Environment.Version}\n" +
-        $"  generated kernels: {(Kernels.GeneratedIsStandIn ? "NOT YET GENERATED: GenericConv stands in" : "source-generated")}\n" +
         $"  ONNX Runtime: {Report.OrtVersion()}\n" +
         $"  oneDNN: {(DnnlConv.Available ? DnnlConv.Version : "SKIPPED, " + DnnlConv.Unavailable)}";
 
