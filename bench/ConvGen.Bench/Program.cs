@@ -33,6 +33,7 @@ public static class Program
         }
 
         Console.WriteLine(Banner());
+        LoadAtStart = Report.LoadAverage();
         Summary[] summaries = BenchmarkSwitcher.FromTypes([typeof(Peak), typeof(Conv), typeof(ConvReference)])
             .Run(args, Config()).ToArray();
         Summary? summary = summaries.FirstOrDefault(s => s.Reports.Length > 0);
@@ -49,6 +50,9 @@ public static class Program
             : $"Partial run: results written to {dir} (bench/results/ is only written by a full run)");
         return summary.Reports.All(r => r.Success) ? 0 : 1;
     }
+
+    /// <summary>The load average when the run started (for the report).</summary>
+    public static string LoadAtStart { get; private set; } = "?";
 
     /// <summary>The job: in-process, few but long-enough iterations so the whole suite takes about 10 minutes here.</summary>
     public static IConfig Config()

@@ -24,6 +24,14 @@ public static class Report
     public static string OrtVersion() =>
         typeof(InferenceSession).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "?";
 
+    /// <summary>/proc/loadavg's first three fields ("?" where there is none).</summary>
+    public static string LoadAverage()
+    {
+        try { return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+        catch (IOException) { return "?"; }
+        catch (UnauthorizedAccessException) { return "?"; }
+    }
+
     public static void Write(Summary summary, IReadOnlyList<ColdStart.Result>? cold, string dir)
     {
         Directory.CreateDirectory(dir);
@@ -52,8 +60,10 @@ public static class Report
         md.AppendLine("- Single thread, batch 1, fp32, NCHW in and out, every kernel checked against the reference before timing. " +
                       $"Times are medians (BenchmarkDotNet, in-process, {run.WarmupCount} warm-up + {run.IterationCount} iterations of ≥ {run.IterationTime} each); " +
                       "the machine is shared and noisy: expect ±10–20 %.");
-        md.AppendLine($"- FMA peak (register-only Vector256 FMA loop, this run): **{F(peak, "F1")} GFLOP/s**. " +
+        md.AppendLine($"- FMA peak (register-only Vector256 FMA loop, fastest iteration in this run): **{F(peak, "F1")} GFLOP/s**. " +
                       "FLOPs = 2·N·Cout·(Cin/G)·K·K·OH·OW. \"vs X\" = X's time / this time (> 1: faster than X).");
+        md.AppendLine($"- Load average (1, 5, 15 min) at the start and end of the run: {Program.LoadAtStart} → {LoadAverage()} " +
+                      "(2 cores: above 2 means other processes were competing for them).");
         md.AppendLine("- oneDNN NCHW includes its reorders from and to NCHW; oneDNN native runs the primitive alone in its own (blocked) layouts: the ceiling.");
         md.AppendLine().AppendLine("![GFLOP/s per layer and kernel](results.png)").AppendLine();
 
@@ -80,13 +90,13 @@ public static class Report
         }
 
         md.AppendLine().AppendLine("## Every benchmark").AppendLine();
-        md.AppendLine("| layer | kernel | ms | GFLOP/s | % peak | vs ONNX Runtime | vs oneDNN NCHW | vs oneDNN native |");
-        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| layer | kernel | ms | min ms | GFLOP/s | % peak | vs ONNX Runtime | vs oneDNN NCHW | vs oneDNN native |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (Layer layer in Layers.All)
         foreach (var (method, name) in KernelNames)
         {
             if (Find(s, layer, method) is not { } b) continue;
-            md.AppendLine($"| {layer} | {name} | {F(Measure.MedianNs(s, b) / 1e6, "F3")} | {F(Measure.Gflops(s, b), "F1")} | " +
+            md.AppendLine($"| {layer} | {name} | {F(Measure.MedianNs(s, b) / 1e6, "F3")} | {F(Measure.MinNs(s, b) / 1e6, "F3")} | {F(Measure.Gflops(s, b), "F1")} | " +
                 $"{F(100 * Measure.Gflops(s, b) / peak, "F1")} | {F(Measure.Speedup(s, b, nameof(Conv.OnnxRuntime)), "F2", "x")} | " +
                 $"{F(Measure.Speedup(s, b, nameof(Conv.OneDnnNchw)), "F2", "x")} | {F(Measure.Speedup(s, b, nameof(Conv.OneDnnNative)), "F2", "x")} |");
         }
