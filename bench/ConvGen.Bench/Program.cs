@@ -46,6 +46,8 @@ public static class Program
         string dir = full ? Path.Combine(RepoRoot(), "bench", "results")
             : Path.Combine(summary.ResultsDirectoryPath, "convgen");
         Report.Write(summary, cold, dir);
+        string bdnReport = Path.Combine(summary.ResultsDirectoryPath, summary.Title + "-report-github.md");
+        if (File.Exists(bdnReport)) File.Copy(bdnReport, Path.Combine(dir, "benchmarkdotnet.md"), overwrite: true);
         Console.WriteLine(full ? $"Full run: results written to {dir}"
             : $"Partial run: results written to {dir} (bench/results/ is only written by a full run)");
         return summary.Reports.All(r => r.Success) ? 0 : 1;
@@ -69,8 +71,10 @@ public static class Program
             .AddJob(job)
             .AddLogger(ConsoleLogger.Default)
             .AddExporter(MarkdownExporter.GitHub)
+            .AddDiagnoser(BenchmarkDotNet.Diagnosers.MemoryDiagnoser.Default)
             .AddColumn(TargetMethodColumn.Method, new ParamColumn(nameof(Conv.Layer)), StatisticColumn.StdDev)
             .AddColumn(ValueColumn.All)
+            .AddColumnProvider(DefaultColumnProviders.Metrics)
             .AddFilter(new SimpleFilter(b => DnnlConv.Available || !Measure.Method(b).StartsWith("OneDnn", StringComparison.Ordinal)))
             .WithOptions(ConfigOptions.JoinSummary)
             .WithOrderer(new BenchmarkDotNet.Order.DefaultOrderer(BenchmarkDotNet.Order.SummaryOrderPolicy.Declared));
