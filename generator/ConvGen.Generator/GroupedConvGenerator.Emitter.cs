@@ -13,7 +13,7 @@ public sealed partial class GroupedConvGenerator
     private const string Span = "global::System.ReadOnlySpan<float>";
 
     /// <summary>Writes the partial class for one layer: a plain function of the model and its plan.</summary>
-    internal static string Emit(LayerModel model, KernelPlan plan)
+    internal static string Emit(LayerModel model, KernelPlan wide, KernelPlan narrow)
     {
         var text = new StringWriter();
         var w = new IndentedTextWriter(text, "    ");
@@ -34,7 +34,7 @@ public sealed partial class GroupedConvGenerator
             w.WriteLine("{");
             w.Indent++;
         }
-        EmitClass(w, model, plan);
+        EmitClass(w, model, wide, narrow);
         for (int i = model.ContainingTypes.Count + (model.Namespace != null ? 1 : 0); i > 0; i--)
         {
             w.Indent--;
@@ -44,8 +44,9 @@ public sealed partial class GroupedConvGenerator
         return text.ToString();
     }
 
-    private static void EmitClass(IndentedTextWriter w, LayerModel model, KernelPlan plan)
+    private static void EmitClass(IndentedTextWriter w, LayerModel model, KernelPlan wide, KernelPlan narrow)
     {
+        bool twoPlans = !wide.Blocks.Equals(narrow.Blocks) || !wide.Methods.Equals(narrow.Methods);
         LayerSpec s = model.Spec;
         string name = model.Name;
         string activation = "global::ConvGen.ConvActivation." + LayerSpec.ActivationNames[s.Activation];
@@ -59,16 +60,24 @@ public sealed partial class GroupedConvGenerator
                     $"K: {s.K}, Groups: {s.Groups}, Stride: {s.Stride}, Padding: {s.Padding}, Dilation: {s.Dilation}, " +
                     $"Bias: {Bool(s.Bias)}, Activation: {activation}, ShuffleOutput: {Bool(s.ShuffleOutput)});");
         w.WriteLine();
-        w.WriteLine("private static readonly global::ConvGen.TilePlan s_plan = new global::ConvGen.TilePlan(Spec,");
-        w.Indent++;
-        for (int i = 0; i < plan.Blocks.Count; i++)
+        if (twoPlans)
         {
-            PlannedBlock b = plan.Blocks[i];
-            TileMethod m = plan.Methods[b.Method];
-            w.WriteLine($"new global::ConvGen.TileBlock(FirstChannel: {b.FirstChannel}, Channels: {b.Channels}, " +
-                        $"PackedChannels: {b.Channels}, TileWidth: {m.TileWidth}){(i + 1 < plan.Blocks.Count ? "," : ");")}");
+            w.WriteLine("/// <summary>Whether the JIT has 32 vector registers (AVX-512's EVEX encoding) rather than 16: it picks the tiles.</summary>");
+            w.WriteLine("private static readonly bool s_wide = global::ConvGen.ConvEngine.HasWideRegisterFile;");
+            w.WriteLine();
+            w.WriteLine("private static readonly global::ConvGen.TilePlan s_plan = s_wide");
+            w.Indent++;
+            EmitPlan(w, "? ", wide, "");
+            EmitPlan(w, ": ", narrow, ";");
+            w.Indent--;
         }
-        w.Indent--;
+        else
+        {
+            w.WriteLine("private static readonly global::ConvGen.TilePlan s_plan =");
+            w.Indent++;
+            EmitPlan(w, "", wide, ";");
+            w.Indent--;
+        }
         w.WriteLine();
         w.WriteLine("private readonly float[] _weights;");
         w.WriteLine("private readonly float[]? _bias;");
@@ -86,31 +95,83 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine();
         w.WriteLine("global::ConvGen.ConvSpec global::ConvGen.IConvKernel.Spec => Spec;");
         w.WriteLine();
+        w.WriteLine("/// <summary>");
+        w.WriteLine("/// Threads a forward call may use, as <c>ParallelOptions.MaxDegreeOfParallelism</c>: 1 (the default) runs on the");
+        w.WriteLine("/// calling thread, -1 uses all cores, N at most N. Results are bit-identical for any value.");
+        w.WriteLine("/// </summary>");
+        w.WriteLine("public int MaxDegreeOfParallelism");
+        w.WriteLine("{");
+        w.WriteLine("    get => _maxDegreeOfParallelism;");
+        w.WriteLine("    set { global::ConvGen.ConvEngine.CheckDegreeOfParallelism(value); _maxDegreeOfParallelism = value; }");
+        w.WriteLine("}");
+        w.WriteLine();
+        w.WriteLine("private int _maxDegreeOfParallelism = 1;");
+        w.WriteLine();
         w.WriteLine("/// <inheritdoc cref=\"global::ConvGen.IConvKernel.Forward(global::System.ReadOnlySpan{float}, global::System.Span{float}, int, int, int)\"/>");
         w.WriteLine($"public void Forward({Span} input, global::System.Span<float> output, int height, int width, int batch = 1) =>");
-        w.WriteLine("    global::ConvGen.ConvEngine.Forward<ConvGenTiles>(s_plan, _weights, _bias, input, default, false, output, height, width, batch);");
+        w.WriteLine($"    ForwardCore(input, default, false, output, height, width, batch);");
         w.WriteLine();
         w.WriteLine("/// <inheritdoc cref=\"global::ConvGen.IConvKernel.Forward(global::System.ReadOnlySpan{float}, global::System.ReadOnlySpan{float}, global::System.Span{float}, int, int, int)\"/>");
         w.WriteLine($"public void Forward({Span} input, {Span} residual, global::System.Span<float> output, int height, int width, int batch = 1) =>");
-        w.WriteLine("    global::ConvGen.ConvEngine.Forward<ConvGenTiles>(s_plan, _weights, _bias, input, residual, true, output, height, width, batch);");
+        w.WriteLine($"    ForwardCore(input, residual, true, output, height, width, batch);");
         w.WriteLine();
-        EmitTiles(w, plan);
+        w.WriteLine($"private void ForwardCore({Span} input, {Span} residual, bool hasResidual, global::System.Span<float> output, int height, int width, int batch)");
+        w.WriteLine("{");
+        w.Indent++;
+        const string arguments = "(s_plan, _weights, _bias, input, residual, hasResidual, output, height, width, batch, _maxDegreeOfParallelism);";
+        if (twoPlans)
+        {
+            w.WriteLine("if (s_wide) global::ConvGen.ConvEngine.Forward<WideTiles>" + arguments);
+            w.WriteLine("else global::ConvGen.ConvEngine.Forward<NarrowTiles>" + arguments);
+        }
+        else w.WriteLine("global::ConvGen.ConvEngine.Forward<Tiles>" + arguments);
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine();
+        if (twoPlans)
+        {
+            EmitDispatch(w, "WideTiles", "32 vector registers (AVX-512)", wide);
+            w.WriteLine();
+            EmitDispatch(w, "NarrowTiles", "16 vector registers (AVX2)", narrow);
+        }
+        else EmitDispatch(w, "Tiles", "any register file", wide);
+        var methods = new List<TileMethod>(wide.Methods);
+        foreach (TileMethod m in narrow.Methods) if (!methods.Contains(m)) methods.Add(m);
+        foreach (TileMethod method in methods)
+        {
+            w.WriteLine();
+            EmitTile(w, wide.Spec, method);
+        }
         w.Indent--;
         w.WriteLine("}");
     }
 
+    private static void EmitPlan(IndentedTextWriter w, string prefix, KernelPlan plan, string end)
+    {
+        w.WriteLine($"{prefix}new global::ConvGen.TilePlan(Spec,");
+        w.Indent++;
+        for (int i = 0; i < plan.Blocks.Count; i++)
+        {
+            PlannedBlock b = plan.Blocks[i];
+            TileMethod m = plan.Methods[b.Method];
+            w.WriteLine($"new global::ConvGen.TileBlock(FirstChannel: {b.FirstChannel}, Channels: {b.Channels}, " +
+                        $"PackedChannels: {b.Channels}, TileWidth: {m.TileWidth}){(i + 1 < plan.Blocks.Count ? "," : ")" + end)}");
+        }
+        w.Indent--;
+    }
+
     private static string Bool(bool value) => value ? "true" : "false";
 
-    private static void EmitTiles(IndentedTextWriter w, KernelPlan plan)
+    private static void EmitDispatch(IndentedTextWriter w, string name, string registers, KernelPlan plan)
     {
-        w.WriteLine("/// <summary>This layer's tile kernels, one per output-channel block.</summary>");
-        w.WriteLine("private readonly struct ConvGenTiles : global::ConvGen.ITileKernels");
+        w.WriteLine($"/// <summary>The tile kernels for {registers}, one per output-channel block.</summary>");
+        w.WriteLine($"private readonly struct {name} : global::ConvGen.ITileKernels");
         w.WriteLine("{");
         w.Indent++;
         w.WriteLine("public static void Run(int block, ref global::ConvGen.TileArgs args)");
         w.WriteLine("{");
         w.Indent++;
-        // Blocks sharing a method are consecutive: the full blocks of 8, then the remainder.
+        // Blocks sharing a method are consecutive: the full blocks, then the remainder.
         var runs = new List<(int End, int Method)>();
         for (int i = 0; i < plan.Blocks.Count; i++)
         {
@@ -127,11 +188,6 @@ public sealed partial class GroupedConvGenerator
         }
         w.Indent--;
         w.WriteLine("}");
-        foreach (TileMethod method in plan.Methods)
-        {
-            w.WriteLine();
-            EmitTile(w, plan.Spec, method);
-        }
         w.Indent--;
         w.WriteLine("}");
     }

@@ -64,7 +64,7 @@ public sealed partial class GroupedConvGenerator
         }
         if (spec.Activation < 0 || spec.Activation >= LayerSpec.ActivationNames.Length)
             return Fail("CONVGEN007", attributeLocation, name, spec.Activation.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        if (TilePlanner.Plan(spec, out string? tooLarge) == null)
+        if (TilePlanner.Plan(spec, TilePlanner.WideRegisters, out string? tooLarge) == null)
             return Fail("CONVGEN005", attributeLocation, name, tooLarge!);
 
         var containing = new List<ContainingType>();

@@ -43,8 +43,9 @@ public sealed partial class GroupedConvGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(models, static (spc, model) =>
         {
-            KernelPlan plan = TilePlanner.Plan(model.Spec, out _)!;
-            spc.AddSource(model.HintName, Emit(model, plan));
+            KernelPlan wide = TilePlanner.Plan(model.Spec, TilePlanner.WideRegisters, out _)!;
+            KernelPlan narrow = TilePlanner.Plan(model.Spec, TilePlanner.NarrowRegisters, out _)!;
+            spc.AddSource(model.HintName, Emit(model, wide, narrow));
         });
 
         context.RegisterSourceOutput(diagnostics, static (spc, infos) =>

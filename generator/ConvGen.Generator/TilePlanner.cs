@@ -11,7 +11,7 @@ namespace ConvGen.Generator;
 internal readonly record struct TileMethod(int Channels, int Vectors, int ChunkChannels, int Chunks, bool HoldWeights)
 {
     public int TileWidth => 8 * Vectors;
-    public string Name => $"Tile_{Channels}co_{TileWidth}px";
+    public string Name => $"Tile_{Channels}co_{TileWidth}px" + (HoldWeights ? "_HeldWeights" : "");
     public int Accumulators => Channels * Vectors;
 }
 
@@ -19,49 +19,51 @@ internal readonly record struct TileMethod(int Channels, int Vectors, int ChunkC
 internal readonly record struct PlannedBlock(int FirstChannel, int Channels, int Method);
 
 /// <summary>How a layer is computed: the schedule, apart from what is computed (the spec).</summary>
-internal sealed record KernelPlan(LayerSpec Spec, EquatableArray<PlannedBlock> Blocks, EquatableArray<TileMethod> Methods);
+internal sealed record KernelPlan(LayerSpec Spec, int Registers, EquatableArray<PlannedBlock> Blocks, EquatableArray<TileMethod> Methods);
 
 /// <summary>
-/// Chooses tiles from the spec. Decisions, each a constant here:
-/// output channels are blocked 8 at a time (the rest in one smaller block); each block's tile holds as many
-/// vectors of 8 positions as the 32 EVEX vector registers allow (accumulators + one input vector per position
-/// vector + one broadcast weight ≤ <see cref="Registers"/>, at most 8 vectors); an unrolled method body holds
-/// at most <see cref="FmaBudget"/> FMAs (about 4 local references each: the JIT compiles a method past 8,000
-/// with MinOpts), so input channels are unrolled in chunks that fit and the chunks run in a loop.
+/// Chooses tiles from the spec and the size of the vector register file. Decisions, each a constant here:
+/// output channels are blocked 8 at a time with 32 registers (AVX-512's EVEX encoding) and 4 at a time with 16
+/// (AVX2 alone), the rest in one smaller block; each block's tile holds as many vectors of 8 positions as the
+/// registers allow (accumulators + one input vector per position vector + one broadcast weight, leaving
+/// <see cref="SpareRegisters"/>, at most 8 vectors); an unrolled method body holds at most
+/// <see cref="FmaBudget"/> FMAs (about 4 local references each: the JIT compiles a method past 8,000 with
+/// MinOpts), so input channels are unrolled in chunks that fit and the chunks run in a loop.
 /// </summary>
 internal static class TilePlanner
 {
-    public const int Registers = 30;
+    public const int WideRegisters = 32;
+    public const int NarrowRegisters = 16;
+    public const int SpareRegisters = 2;
     public const int MaxVectors = 8;
     public const int FmaBudget = 1024;
-    public const int BlockChannels = 8;
 
-    /// <summary>The plan, or null with the reason when one input channel's taps cannot fit the budget.</summary>
-    public static KernelPlan? Plan(LayerSpec spec, out string? tooLarge)
+    /// <summary>The plan for a register file, or null with the reason when one input channel's taps cannot fit the budget.</summary>
+    public static KernelPlan? Plan(LayerSpec spec, int registers, out string? tooLarge)
     {
         tooLarge = null;
         var blocks = new List<PlannedBlock>();
         var methods = new List<TileMethod>();
-        int coutG = spec.CoutPerGroup;
-        for (int first = 0; first < coutG; first += BlockChannels)
+        int coutG = spec.CoutPerGroup, blockChannels = registers >= WideRegisters ? 8 : 4;
+        for (int first = 0; first < coutG; first += blockChannels)
         {
-            int channels = System.Math.Min(BlockChannels, coutG - first);
-            TileMethod? method = Method(spec, channels, out tooLarge);
+            int channels = System.Math.Min(blockChannels, coutG - first);
+            TileMethod? method = Method(spec, channels, registers - SpareRegisters, out tooLarge);
             if (method == null) return null;
             int index = methods.IndexOf(method.Value);
             if (index < 0) { index = methods.Count; methods.Add(method.Value); }
             blocks.Add(new PlannedBlock(first, channels, index));
         }
-        return new KernelPlan(spec, new EquatableArray<PlannedBlock>(blocks), new EquatableArray<TileMethod>(methods));
+        return new KernelPlan(spec, registers, new EquatableArray<PlannedBlock>(blocks), new EquatableArray<TileMethod>(methods));
     }
 
-    private static TileMethod? Method(LayerSpec spec, int channels, out string? tooLarge)
+    private static TileMethod? Method(LayerSpec spec, int channels, int budget, out string? tooLarge)
     {
         tooLarge = null;
         int taps = spec.Taps, cinG = spec.CinPerGroup;
         // One broadcast register, and (for more than one channel) one register per input vector.
-        int vectors = channels == 1 ? MaxVectors : System.Math.Min(MaxVectors, (Registers - 1) / (channels + 1));
-        bool holdWeights = channels == 1 && cinG == 1 && taps + vectors + 1 <= Registers;
+        int vectors = System.Math.Min(MaxVectors, channels == 1 ? budget - 1 : (budget - 1) / (channels + 1));
+        bool holdWeights = channels == 1 && cinG == 1 && taps + vectors + 1 <= budget;
         while (vectors > 1 && (long)taps * channels * vectors > FmaBudget) vectors--;
         if ((long)taps * channels * vectors > FmaBudget)
         {

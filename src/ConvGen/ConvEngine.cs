@@ -19,6 +19,12 @@ public static unsafe class ConvEngine
     /// <summary>Whether the Vector256 + FMA tiles run on this machine; if not, every kernel uses scalar tiles.</summary>
     public static bool IsAccelerated { get; } = Vector256.IsHardwareAccelerated && Fma.IsSupported;
 
+    /// <summary>
+    /// Whether the JIT encodes vectors with EVEX (AVX-512) and so has 32 vector registers rather than 16: kernels
+    /// pick tiles whose accumulators fit the register file.
+    /// </summary>
+    public static bool HasWideRegisterFile { get; } = Avx512F.VL.IsSupported;
+
     /// <summary>Checks a forward call's arguments; throws before anything is written.</summary>
     public static void CheckArguments(ConvSpec spec, ReadOnlySpan<float> input, ReadOnlySpan<float> residual,
         bool hasResidual, ReadOnlySpan<float> output, int height, int width, int batch)
@@ -30,29 +36,126 @@ public static unsafe class ConvEngine
             throw new ArgumentException("residual must be the output span itself or not overlap it at all.", "residual");
     }
 
-    /// <summary>Checks arguments, then runs the layer with the tile kernels <typeparamref name="TTiles"/>.</summary>
+    /// <summary>
+    /// Checks arguments, then runs the layer with the tile kernels <typeparamref name="TTiles"/> on up to
+    /// <paramref name="maxDegreeOfParallelism"/> threads (1: the calling thread only; -1: all cores). Every output
+    /// element is computed by one thread in one fixed order, so results are bit-identical for any degree.
+    /// </summary>
     public static void Forward<TTiles>(TilePlan plan, float[] packedWeights, float[]? bias, ReadOnlySpan<float> input,
-        ReadOnlySpan<float> residual, bool hasResidual, Span<float> output, int height, int width, int batch)
+        ReadOnlySpan<float> residual, bool hasResidual, Span<float> output, int height, int width, int batch,
+        int maxDegreeOfParallelism = 1)
         where TTiles : ITileKernels
     {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(packedWeights);
+        // The tiles read the weights and bias through pointers: their lengths are checked like the spans'.
+        if (packedWeights.Length != plan.Spec.Groups * plan.GroupWeightLength)
+            throw new ArgumentException(
+                $"packedWeights must hold Groups·GroupWeightLength = {plan.Spec.Groups * plan.GroupWeightLength} floats (the plan's packing), but holds {packedWeights.Length}.",
+                nameof(packedWeights));
+        if ((bias?.Length ?? 0) != plan.Spec.BiasLength)
+            throw new ArgumentException(
+                $"bias must hold {plan.Spec.BiasLength} floats (Bias = {plan.Spec.Bias}), but holds {bias?.Length ?? 0}.", nameof(bias));
         CheckArguments(plan.Spec, input, residual, hasResidual, output, height, width, batch);
+        CheckDegreeOfParallelism(maxDegreeOfParallelism);
         if (batch == 0) return;
-        if (IsAccelerated) Run<TTiles>(plan, packedWeights, bias, input, residual, hasResidual, output, height, width, batch);
-        else Run<ScalarTiles>(plan, packedWeights, bias, input, residual, hasResidual, output, height, width, batch);
+        if (IsAccelerated) Run<TTiles>(plan, packedWeights, bias, input, residual, hasResidual, output, height, width, batch, maxDegreeOfParallelism);
+        else Run<ScalarTiles>(plan, packedWeights, bias, input, residual, hasResidual, output, height, width, batch, maxDegreeOfParallelism);
     }
 
+    /// <summary>Throws unless the value means what ParallelOptions.MaxDegreeOfParallelism means: -1 or 1 and more.</summary>
+    public static void CheckDegreeOfParallelism(int maxDegreeOfParallelism)
+    {
+        if (maxDegreeOfParallelism == 0 || maxDegreeOfParallelism < -1)
+            throw new ArgumentOutOfRangeException(nameof(maxDegreeOfParallelism), maxDegreeOfParallelism,
+                "MaxDegreeOfParallelism must be -1 (all cores) or 1 or more.");
+    }
+
+    /// <summary>Below this many FLOPs a call runs on one thread: waking helpers costs more than they save.</summary>
+    internal const double ParallelMinFlops = 4e6;
+
     private static void Run<TTiles>(TilePlan plan, float[] packedWeights, float[]? bias, ReadOnlySpan<float> input,
-        ReadOnlySpan<float> residual, bool hasResidual, Span<float> output, int height, int width, int batch)
+        ReadOnlySpan<float> residual, bool hasResidual, Span<float> output, int height, int width, int batch,
+        int maxDegreeOfParallelism)
         where TTiles : ITileKernels
     {
-        var geometry = new Geometry(plan, height, width);
-        Span<nint> taps = plan.Spec.Taps <= 64 ? stackalloc nint[plan.Spec.Taps] : new nint[plan.Spec.Taps];
-        geometry.FillTapOffsets(taps);
+        int threads = maxDegreeOfParallelism == -1 ? Environment.ProcessorCount : Math.Min(maxDegreeOfParallelism, Environment.ProcessorCount);
+        if (plan.Spec.Flops(height, width, batch) < ParallelMinFlops) threads = 1;
+        // With several threads, cut rows into enough bands that every thread gets work (4 items each).
+        var geometry = new Geometry(plan, height, width, threads == 1 ? 1 : 4 * threads / Math.Max(1, batch * plan.Spec.Groups));
         fixed (float* x = input, r = residual, y = output, w = packedWeights, b = bias)
         {
             var call = new Call(plan, geometry, x, hasResidual ? r : null, y, w, b, batch);
+            if (threads > 1 && call.Items > 1)
+            {
+                ParallelRun.Run(in call, &RunItem<TTiles>, Math.Min(threads, call.Items));
+                return;
+            }
+            Span<nint> taps = plan.Spec.Taps <= 64 ? stackalloc nint[plan.Spec.Taps] : new nint[plan.Spec.Taps];
+            geometry.FillTapOffsets(taps);
             int items = call.Items;
             for (int item = 0; item < items; item++) RunItem<TTiles>(in call, item, taps);
+        }
+    }
+
+    /// <summary>
+    /// Runs a call's items on the calling thread and up to <c>threads - 1</c> thread-pool helpers, without
+    /// allocating (one instance per calling thread, reused) and without depending on the helpers: items are claimed
+    /// one at a time, the caller claims too, and helpers that have not started when the items run out are revoked,
+    /// so a starved thread pool only makes the call single-threaded, never stuck.
+    /// </summary>
+    private sealed class ParallelRun : System.Threading.IThreadPoolWorkItem
+    {
+        [ThreadStatic] private static ParallelRun? t_run;
+        private const int RunningUnit = 1 << 16;
+
+        private Call _call;
+        private delegate*<in Call, int, ReadOnlySpan<nint>, void> _body;
+        private nint[] _taps = [];
+        private int _next;
+        private int _state; // low 16 bits: helper tickets left; high bits: helpers running
+        private readonly System.Threading.ManualResetEventSlim _idle = new(false);
+
+        public static void Run(in Call call, delegate*<in Call, int, ReadOnlySpan<nint>, void> body, int threads)
+        {
+            ParallelRun run = t_run ??= new ParallelRun();
+            run._call = call;
+            run._body = body;
+            if (run._taps.Length != call.Plan.Spec.Taps) run._taps = new nint[call.Plan.Spec.Taps];
+            call.Geometry.FillTapOffsets(run._taps);
+            run._next = 0;
+            run._idle.Reset();
+            int helpers = Math.Min(threads - 1, RunningUnit - 1);
+            System.Threading.Interlocked.Exchange(ref run._state, helpers); // publishes everything above
+            for (int i = 0; i < helpers; i++) System.Threading.ThreadPool.UnsafeQueueUserWorkItem(run, preferLocal: false);
+            run.Work();
+            // Revoke the tickets of helpers that have not started, then wait for those that did.
+            int state = run._state, seen;
+            while ((seen = System.Threading.Interlocked.CompareExchange(ref run._state, state & ~(RunningUnit - 1), state)) != state) state = seen;
+            if ((state & ~(RunningUnit - 1)) != 0) run._idle.Wait();
+            run._call = default;
+        }
+
+        public void Execute()
+        {
+            // Take a ticket, if any is left (a helper queued for an earlier call finds none, or helps this one).
+            int state = _state, seen;
+            while (true)
+            {
+                if ((state & (RunningUnit - 1)) == 0) return;
+                seen = System.Threading.Interlocked.CompareExchange(ref _state, state - 1 + RunningUnit, state);
+                if (seen == state) break;
+                state = seen;
+            }
+            Work();
+            int after = System.Threading.Interlocked.Add(ref _state, -RunningUnit);
+            if (after == 0) _idle.Set();
+        }
+
+        private void Work()
+        {
+            int items = _call.Items, item;
+            while ((item = System.Threading.Interlocked.Increment(ref _next) - 1) < items) _body(in _call, item, _taps);
         }
     }
 
@@ -74,17 +177,31 @@ public static unsafe class ConvEngine
         public readonly int RowPitch, BandRows, Bands, PhasePitch, ChannelPitch, OutputPitch, InputScratch, OutputScratch, StepPositions;
         private readonly int _k, _dilation;
 
-        public Geometry(TilePlan plan, int height, int width)
+        public Geometry(TilePlan plan, int height, int width, int minBands)
         {
             ConvSpec s = plan.Spec;
             Height = height; Width = width;
             OutHeight = s.OutputHeight(height); OutWidth = s.OutputWidth(width);
             Stride = s.Stride; Padding = s.Padding; Phases = s.Stride * s.Stride;
             _k = s.K; _dilation = s.Dilation;
+            // A huge padding, dilation or stride can make the layout larger than any array even for a tiny output:
+            // size it in double first (its products can overflow a long), and refuse it rather than overflow an int.
+            double reach = Math.Floor((double)(s.K - 1) * s.Dilation / s.Stride);
+            double rowPitch = Math.Ceiling(((double)width + 2.0 * s.Padding) / s.Stride);
+            double perRow = ((double)s.CinPerGroup * s.Stride * s.Stride + s.CoutPerGroup) * rowPitch;
+            double bandRows = Math.Clamp(Math.Floor(BandBudgetFloats / perRow) - reach, 1, OutHeight);
+            double blockRows = 0;
+            foreach (TileBlock block in plan.Blocks) blockRows = Math.Max(blockRows, block.FirstChannel + block.PackedChannels);
+            double layout = (double)s.CinPerGroup * s.Stride * s.Stride * rowPitch * (bandRows + reach) + reach + plan.MaxTileWidth + 8;
+            double scratch = blockRows * (bandRows * rowPitch + plan.MaxTileWidth);
+            if (Math.Max(layout, scratch) > Array.MaxLength)
+                throw new ArgumentOutOfRangeException(nameof(width), width,
+                    $"The padded, phase-split input band this layer needs ({Math.Max(layout, scratch):G4} floats, from " +
+                    $"Padding = {s.Padding}, Dilation = {s.Dilation}, Stride = {s.Stride}) exceeds the largest array ({Array.MaxLength}).");
             RowReach = ColReach = ConvRules.Reach(s.K, s.Stride, s.Dilation);
-            RowPitch = (width + 2 * s.Padding + s.Stride - 1) / s.Stride;
-            long perRow = ((long)s.CinPerGroup * Phases + s.CoutPerGroup) * RowPitch;
-            BandRows = (int)Math.Clamp(BandBudgetFloats / perRow - RowReach, 1, OutHeight);
+            RowPitch = (int)(((long)width + 2L * s.Padding + s.Stride - 1) / s.Stride);
+            BandRows = (int)bandRows;
+            if (minBands > 1) BandRows = Math.Max(1, Math.Min(BandRows, OutHeight / minBands));
             Bands = (OutHeight + BandRows - 1) / BandRows;
             PhasePitch = (BandRows + RowReach) * RowPitch;
             ChannelPitch = Phases * PhasePitch;
@@ -136,7 +253,12 @@ public static unsafe class ConvEngine
             foreach (TileBlock block in blocks) last = Math.Max(last, (end + block.TileWidth - 1) / block.TileWidth * block.TileWidth);
             last += geo.ColReach - 1;
             int needed = Math.Min(inRows, last / wq + geo.RowReach + 1);
-            if (needed > packed) { PackRows(in call, n, g, oh0, packed, needed, x); packed = needed; }
+            if (needed > packed)
+            {
+                PackRows(in call, n, g, oh0, packed, needed, x);
+                PrefetchInput(in call, n, g, oh0 + needed, geo.StepPositions / wq + 1);
+                packed = needed;
+            }
             int complete = end;
             for (int b = 0; b < blocks.Length; b++)
             {
@@ -163,9 +285,47 @@ public static unsafe class ConvEngine
             if (completeRows > stored)
             {
                 for (int b = 0; b < blocks.Length; b++) StoreRows(in call, n, g, blocks[b], oh0, stored, completeRows, y);
+                PrefetchOutput(in call, n, g, oh0 + completeRows, Math.Min(rows - completeRows, geo.StepPositions / wq + 1));
                 stored = completeRows;
             }
         }
+    }
+
+    /// <summary>
+    /// Asks for the input rows that phase-plane rows [from, from + count) of group g will copy, so that the copy of
+    /// the next step finds them in cache while this step's tiles run.
+    /// </summary>
+    private static void PrefetchInput(in Call call, int n, int g, int from, int count)
+    {
+        if (!Sse.IsSupported) return;
+        ref readonly Geometry geo = ref call.Geometry;
+        ConvSpec spec = call.Plan.Spec;
+        int first = Math.Max(0, from * geo.Stride - geo.Padding);
+        int last = Math.Min(geo.Height, (from + count) * geo.Stride - geo.Padding);
+        if (last <= first) return;
+        for (int ci = 0; ci < spec.CinPerGroup; ci++)
+            PrefetchLines(call.Input + ((long)(n * spec.Cin + g * spec.CinPerGroup + ci) * geo.Height + first) * geo.Width,
+                (long)(last - first) * geo.Width);
+    }
+
+    /// <summary>Asks for the output rows [from, from + count) of group g's channels that the next step stores.</summary>
+    private static void PrefetchOutput(in Call call, int n, int g, int from, int count)
+    {
+        if (!Sse.IsSupported || count <= 0) return;
+        ref readonly Geometry geo = ref call.Geometry;
+        ConvSpec spec = call.Plan.Spec;
+        for (int i = 0; i < spec.CoutPerGroup; i++)
+        {
+            int position = spec.ShuffleOutput ? i * spec.Groups + g : g * spec.CoutPerGroup + i;
+            PrefetchLines(call.Output + ((long)(n * spec.Cout + position) * geo.OutHeight + from) * geo.OutWidth,
+                (long)count * geo.OutWidth);
+        }
+    }
+
+    private static void PrefetchLines(float* start, long count)
+    {
+        for (long i = 0; i < count; i += 16) Sse.Prefetch0(start + i);
+        Sse.Prefetch0(start + count - 1);
     }
 
     /// <summary>
@@ -176,6 +336,11 @@ public static unsafe class ConvEngine
         ref readonly Geometry geo = ref call.Geometry;
         ConvSpec spec = call.Plan.Spec;
         int s = geo.Stride, p = geo.Padding, wq = geo.RowPitch;
+        if (s == 2 && Avx2.IsSupported)
+        {
+            PackRowsStride2(in call, n, g, oh0, from, to, x);
+            return;
+        }
         for (int ci = 0; ci < spec.CinPerGroup; ci++)
         {
             float* channel = call.Input + (long)(n * spec.Cin + g * spec.CinPerGroup + ci) * geo.Height * geo.Width;
@@ -189,7 +354,7 @@ public static unsafe class ConvEngine
                 for (int lr = from; lr < to; lr++)
                 {
                     float* dst = plane + (long)lr * wq;
-                    int iy = (oh0 + lr) * s + rp - p;
+                    long iy = (long)(oh0 + lr) * s + rp - p;
                     if (iy < 0 || iy >= geo.Height || last < first)
                     {
                         Fill(dst, 0, wq);
@@ -197,9 +362,65 @@ public static unsafe class ConvEngine
                     }
                     Fill(dst, 0, first);
                     Fill(dst, last + 1, wq);
-                    CopyStrided(channel + (long)iy * geo.Width + (first * s + cp - p), dst + first, last - first + 1, s);
+                    CopyStrided(channel + iy * geo.Width + ((long)first * s + cp - p), dst + first, last - first + 1, s);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Stride 2: each input row is read once and split into its even and odd columns, which go to the two column
+    /// phases (input column ix is padded column ix + p: phase (ix + p) mod 2, column (ix + p) div 2).
+    /// </summary>
+    private static void PackRowsStride2(in Call call, int n, int g, int oh0, int from, int to, float* x)
+    {
+        ref readonly Geometry geo = ref call.Geometry;
+        ConvSpec spec = call.Plan.Spec;
+        int p = geo.Padding, wq = geo.RowPitch, width = geo.Width;
+        int evenPhase = p & 1, evenAt = p >> 1, evenCount = (width + 1) >> 1;
+        int oddPhase = evenPhase ^ 1, oddAt = (p + 1) >> 1, oddCount = width >> 1;
+        for (int ci = 0; ci < spec.CinPerGroup; ci++)
+        {
+            float* channel = call.Input + (long)(n * spec.Cin + g * spec.CinPerGroup + ci) * geo.Height * width;
+            for (int rp = 0; rp < 2; rp++)
+            {
+                float* planes = x + (long)ci * geo.ChannelPitch + (long)rp * 2 * geo.PhasePitch;
+                for (int lr = from; lr < to; lr++)
+                {
+                    float* even = planes + (long)evenPhase * geo.PhasePitch + (long)lr * wq;
+                    float* odd = planes + (long)oddPhase * geo.PhasePitch + (long)lr * wq;
+                    long iy = (long)(oh0 + lr) * 2 + rp - p;
+                    if (iy < 0 || iy >= geo.Height)
+                    {
+                        Fill(even, 0, wq);
+                        Fill(odd, 0, wq);
+                        continue;
+                    }
+                    Fill(even, 0, evenAt);
+                    Fill(even, evenAt + evenCount, wq);
+                    Fill(odd, 0, oddAt);
+                    Fill(odd, oddAt + oddCount, wq);
+                    Deinterleave(channel + iy * width, width, even + evenAt, odd + oddAt);
+                }
+            }
+        }
+    }
+
+    /// <summary>even[k] = src[2k], odd[k] = src[2k + 1], for the count floats of src.</summary>
+    private static void Deinterleave(float* src, int count, float* even, float* odd)
+    {
+        int k = 0;
+        for (; 2 * k + 16 <= count; k += 8)
+        {
+            Vector256<float> a = Avx.LoadVector256(src + 2 * k), b = Avx.LoadVector256(src + 2 * k + 8);
+            // Per 128-bit half: lanes 0 and 2 (or 1 and 3) of a, then of b; then the 64-bit quarters in order.
+            Avx.Store(even + k, Avx2.Permute4x64(Avx.Shuffle(a, b, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle());
+            Avx.Store(odd + k, Avx2.Permute4x64(Avx.Shuffle(a, b, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle());
+        }
+        for (; 2 * k < count; k++)
+        {
+            even[k] = src[2 * k];
+            if (2 * k + 1 < count) odd[k] = src[2 * k + 1];
         }
     }
 

@@ -59,14 +59,31 @@ public static class ConvHarness
         IEnumerable<HarnessSize>? sizes = null, int seed = 1)
     {
         ArgumentNullException.ThrowIfNull(create);
+        ConvSpec.ThrowIfDefault(spec, nameof(spec));
+        List<HarnessSize> list = (sizes ?? DefaultSizes(spec)).ToList();
+        foreach (HarnessSize size in list)
+        {
+            // The same checks as Forward, before any buffer is allocated from these sizes.
+            int Clamp(long length) => (int)Math.Clamp(length, -1, int.MaxValue);
+            try
+            {
+                spec.CheckForward(Clamp(spec.InputLength(size.Height, size.Width, size.Batch)),
+                    Clamp(spec.OutputLength(size.Height, size.Width, size.Batch)), size.Height, size.Width, size.Batch);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"{size} is not a size this layer accepts: {e.Message}", nameof(sizes), e);
+            }
+        }
         var random = new Random(seed);
         float[] weights = RandomArray(random, spec.WeightLength);
         float[] bias = RandomArray(random, spec.BiasLength);
-        IConvKernel kernel = create(weights, bias);
+        IConvKernel kernel = create(weights, bias)
+                             ?? throw new ArgumentException("create returned null instead of a kernel.", nameof(create));
         if (kernel.Spec != spec)
             throw new ArgumentException($"The kernel computes {kernel.Spec}, not {spec}.", nameof(create));
         var cases = new List<HarnessCase>();
-        foreach (HarnessSize size in sizes ?? DefaultSizes(spec))
+        foreach (HarnessSize size in list)
             cases.Add(CheckSize(kernel, weights, bias, size, random));
         return new HarnessReport(kernel.GetType().Name, spec, cases);
     }

@@ -52,11 +52,11 @@ internal static class ConvRules
             message = $"Cout = {cout} is not divisible by Groups = {groups}";
             return ShapeProblem.NotDivisibleByGroups;
         }
-        long weights = (long)cout * (cin / groups) * k * k;
+        double weights = (double)cout * (cin / groups) * k * k; // in double: four ints can overflow a long
         if (weights > MaxLength || cin > MaxLength || cout > MaxLength)
         {
             property = "K";
-            message = $"the weights, Cout·(Cin/Groups)·K·K = {weights} floats, or a channel count exceed the largest array ({MaxLength})";
+            message = $"the weights, Cout·(Cin/Groups)·K·K = {weights:F0} floats, or a channel count exceed the largest array ({MaxLength})";
             return ShapeProblem.TooLarge;
         }
         if (shuffleOutput && groups == 1)

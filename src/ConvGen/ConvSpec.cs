@@ -60,7 +60,7 @@ public readonly record struct ConvSpec
     /// <summary>Output width for an input width, as PyTorch computes it (0 when the input is too small).</summary>
     public int OutputWidth(int width) => (int)Math.Min(int.MaxValue, ConvRules.OutputSize(width, K, Stride, Padding, Dilation));
     /// <summary>Smallest height (and width) that gives a non-empty output.</summary>
-    public int MinInputSize => (int)ConvRules.MinInputSize(K, Padding, Dilation);
+    public int MinInputSize => (int)Math.Min(int.MaxValue, ConvRules.MinInputSize(K, Padding, Dilation));
 
     /// <summary>Input length <c>batch·Cin·height·width</c> (as a long: it may exceed an array's size).</summary>
     public long InputLength(int height, int width, int batch = 1) => (long)batch * Cin * height * width;
@@ -88,11 +88,15 @@ public readonly record struct ConvSpec
         if (width < min)
             throw new ArgumentOutOfRangeException(nameof(width), width,
                 $"width must be at least {min} for K = {K}, Padding = {Padding}, Dilation = {Dilation}: the output would be empty.");
+        // In double: Cout·OH·OW may overflow even a long when the padding is huge.
+        double inImage = (double)Cin * height * width, outImage = (double)Cout * OutputHeight(height) * OutputWidth(width);
+        if (Math.Max(inImage, outImage) > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(width), width,
+                $"One image is too large: Cin·height·width = {inImage:F0} and Cout·OH·OW = {outImage:F0} floats, but the largest span holds {Array.MaxLength}.");
+        if ((double)batch * Math.Max(inImage, outImage) > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(batch), batch,
+                $"batch·channels·height·width = {(double)batch * Math.Max(inImage, outImage):F0} floats exceeds the largest span ({Array.MaxLength}).");
         long inLength = InputLength(height, width, batch), outLength = OutputLength(height, width, batch);
-        long plane = (long)Math.Max(Cin, Cout) * height * width;
-        if (plane > Array.MaxLength || inLength > Array.MaxLength || outLength > Array.MaxLength)
-            throw new ArgumentOutOfRangeException(nameof(batch),
-                $"batch·channels·height·width = {Math.Max(inLength, Math.Max(plane, outLength))} exceeds the largest span ({Array.MaxLength}).");
         if (inputLength != inLength)
             throw new ArgumentException(
                 $"input must hold batch·Cin·height·width = {batch}·{Cin}·{height}·{width} = {inLength} floats (NCHW), but holds {inputLength}.", "input");
@@ -102,6 +106,13 @@ public readonly record struct ConvSpec
         if (residualLength >= 0 && residualLength != outLength)
             throw new ArgumentException(
                 $"residual must have the output's shape, {outLength} floats, but holds {residualLength}.", "residual");
+    }
+
+    /// <summary>Throws if <paramref name="spec"/> is <c>default</c> rather than made by the constructor.</summary>
+    internal static void ThrowIfDefault(ConvSpec spec, string parameter)
+    {
+        if (spec.Cin == 0)
+            throw new ArgumentException("The ConvSpec is default-initialised; create it with its constructor.", parameter);
     }
 
     /// <summary>Checks constructor arguments: OIHW weights of <see cref="WeightLength"/> and a bias iff <see cref="Bias"/>.</summary>

@@ -14,6 +14,7 @@ public sealed class ReferenceConv : IConvKernel
     /// <summary>Creates the reference kernel over OIHW weights <c>[Cout, Cin/Groups, K, K]</c>.</summary>
     public ReferenceConv(ConvSpec spec, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias = default)
     {
+        ConvSpec.ThrowIfDefault(spec, nameof(spec));
         spec.CheckParameters(weights.Length, bias.Length);
         Spec = spec;
         _weights = weights.ToArray();
@@ -63,11 +64,13 @@ public sealed class ReferenceConv : IConvKernel
                 for (int kh = 0; kh < k; kh++)
                 for (int kw = 0; kw < k; kw++)
                 {
-                    int iy = y * spec.Stride - spec.Padding + kh * spec.Dilation;
-                    int ix = x * spec.Stride - spec.Padding + kw * spec.Dilation;
-                    if (iy < 0 || iy >= height || ix < 0 || ix >= width) continue;
-                    double term = (double)weights[((oc * cinG + ci) * k + kh) * k + kw]
-                                  * input[((n * spec.Cin + g * cinG + ci) * height + iy) * width + ix];
+                    long iy = (long)y * spec.Stride - spec.Padding + (long)kh * spec.Dilation;
+                    long ix = (long)x * spec.Stride - spec.Padding + (long)kw * spec.Dilation;
+                    // A tap in the padding multiplies a zero: 0·w is 0 for finite w, NaN for an infinite or NaN weight.
+                    float value = iy < 0 || iy >= height || ix < 0 || ix >= width
+                        ? 0f
+                        : input[((n * spec.Cin + g * cinG + ci) * height + (int)iy) * width + (int)ix];
+                    double term = (double)weights[((oc * cinG + ci) * k + kh) * k + kw] * value;
                     sum += term;
                     abs += Math.Abs(term);
                 }

@@ -22,6 +22,7 @@ public sealed class TilePlan
     /// <summary>Creates a plan; the blocks must cover the group's output channels in order.</summary>
     public TilePlan(ConvSpec spec, params TileBlock[] blocks)
     {
+        ConvSpec.ThrowIfDefault(spec, nameof(spec));
         ArgumentNullException.ThrowIfNull(blocks);
         Spec = spec;
         _blocks = (TileBlock[])blocks.Clone();
