@@ -159,7 +159,8 @@ public static class Report
         plot.Axes.Bottom.TickLabelStyle.Rotation = 30;
         plot.Axes.Bottom.TickLabelStyle.Alignment = ScottPlot.Alignment.MiddleLeft;
         plot.Axes.Bottom.MinimumSize = 120;
-        plot.Axes.Margins(bottom: 0);
+        double top = Math.Max(double.IsNaN(peak) ? 0 : peak, bars.Select(b => b.Value).DefaultIfEmpty(1).Max());
+        plot.Axes.SetLimitsY(0, top * 1.4); // leaves the top band to the legend
         plot.YLabel("GFLOP/s (one thread, batch 1)");
         plot.Title($"ConvGen vs ONNX Runtime and oneDNN, {DateTime.UtcNow:yyyy-MM-dd}");
         plot.ShowLegend(ScottPlot.Alignment.UpperRight);
