@@ -135,12 +135,20 @@ public sealed partial class GroupedConvGenerator
             EmitDispatch(w, "NarrowTiles", "16 vector registers (AVX2)", narrow);
         }
         else EmitDispatch(w, "Tiles", "any register file", wide);
-        var methods = new List<TileMethod>(wide.Methods);
-        foreach (TileMethod m in narrow.Methods) if (!methods.Contains(m)) methods.Add(m);
-        foreach (TileMethod method in methods)
+        var segments = new List<TileMethod>(wide.Methods);
+        foreach (TileMethod m in narrow.Methods) if (!segments.Contains(m)) segments.Add(m);
+        var tiles = new List<TileMethod>();
+        foreach (TileMethod segment in segments)
         {
             w.WriteLine();
-            EmitTile(w, wide.Spec, method);
+            EmitSegment(w, segment);
+            foreach (TileMethod tile in TilePlanner.Variants(wide.Spec, segment))
+                if (!tiles.Contains(tile)) tiles.Add(tile);
+        }
+        foreach (TileMethod tile in tiles)
+        {
+            w.WriteLine();
+            EmitTile(w, wide.Spec, tile);
         }
         w.Indent--;
         w.WriteLine("}");
@@ -180,7 +188,7 @@ public sealed partial class GroupedConvGenerator
         }
         for (int i = 0; i < runs.Count; i++)
         {
-            string call = $"{plan.Methods[runs[i].Method].Name}(ref args);";
+            string call = $"{plan.Methods[runs[i].Method].SegmentName}(ref args);";
             if (runs.Count == 1) w.WriteLine(call);
             else if (i == 0) w.WriteLine($"if (block < {runs[i].End}) {call}");
             else if (i + 1 < runs.Count) w.WriteLine($"else if (block < {runs[i].End}) {call}");
@@ -208,27 +216,81 @@ public sealed partial class GroupedConvGenerator
         return (starts, taps);
     }
 
+    /// <summary>
+    /// A segment: its vectors of 8 positions shared out as evenly as possible over the fewest tiles of at most
+    /// <c>m.Vectors</c> vectors (56 positions with 3-vector tiles: 3 + 2 + 2, not 3 + 3 + 1), the last vector partial.
+    /// </summary>
+    private static void EmitSegment(IndentedTextWriter w, TileMethod m)
+    {
+        w.WriteLine($"/// <summary>A segment of positions for {m.Channels} output channel{(m.Channels > 1 ? "s" : "")}, " +
+                    $"in the fewest tiles of at most {m.TileWidth} positions, as even as possible.</summary>");
+        w.WriteLine($"private static void {m.SegmentName}(ref global::ConvGen.TileArgs args)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("nint vectors = (args.Count + 7) / 8;");
+        w.WriteLine("if (vectors == 0) return;");
+        w.WriteLine("int lastLanes = (int)(args.Count - (vectors - 1) * 8);");
+        if (m.Vectors == 1)
+            w.WriteLine($"{m.Name}(ref args, 0, vectors, lastLanes);");
+        else
+        {
+            w.WriteLine($"nint tiles = (vectors + {m.Vectors - 1}) / {m.Vectors};");
+            w.WriteLine("nint small = vectors / tiles, large = vectors - small * tiles;");
+            w.WriteLine($"if (large > 0) {m.SegmentName}Tiles(ref args, small + 1, 0, large, 8);");
+            w.WriteLine($"{m.SegmentName}Tiles(ref args, small, large * (small + 1) * 8, tiles - large, lastLanes);");
+        }
+        w.Indent--;
+        w.WriteLine("}");
+        if (m.Vectors == 1) return;
+        w.WriteLine();
+        w.WriteLine($"private static void {m.SegmentName}Tiles(ref global::ConvGen.TileArgs args, nint vectors, nint start, nint tiles, int lastLanes)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("switch (vectors)");
+        w.WriteLine("{");
+        w.Indent++;
+        for (int v = 1; v <= m.Vectors; v++)
+        {
+            string name = (m with { Vectors = v }).Name;
+            w.WriteLine($"{(v == m.Vectors ? "default" : $"case {v}")}: {name}(ref args, start, tiles, lastLanes); break;");
+        }
+        w.Indent--;
+        w.WriteLine("}");
+        w.Indent--;
+        w.WriteLine("}");
+    }
+
     private static void EmitTile(IndentedTextWriter w, LayerSpec s, TileMethod m)
     {
         (List<(int Phase, int Row)> starts, (int Start, int Column)[] taps) = TapLayout(s);
         int fmas = m.ChunkChannels * s.Taps * m.Accumulators;
+        string activation = "global::ConvGen.ConvActivation." + LayerSpec.ActivationNames[s.Activation];
         w.WriteLine($"/// <summary>{m.Channels} output channel{(m.Channels > 1 ? "s" : "")} × {m.TileWidth} positions " +
                     $"({m.Accumulators} accumulators); {m.ChunkChannels} input channel{(m.ChunkChannels > 1 ? "s" : "")} × {s.Taps} taps " +
-                    $"unrolled ({fmas} FMAs){(m.Chunks > 1 ? $", run {m.Chunks} times" : "")}{(m.HoldWeights ? "; the taps' weights stay in registers" : "")}.</summary>");
+                    $"unrolled ({fmas} FMAs){(m.Chunks > 1 ? $", run {m.Chunks} times" : "")}{(m.HoldWeights ? "; the taps' weights stay in registers" : "")}. " +
+                    "Computes <paramref name=\"tiles\"/> tiles from position <paramref name=\"start\"/>; the last vector of the last one stores <paramref name=\"lastLanes\"/> lanes.</summary>");
         w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        w.WriteLine($"private static void {m.Name}(ref global::ConvGen.TileArgs args)");
+        w.WriteLine($"private static void {m.Name}(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)");
         w.WriteLine("{");
         w.Indent++;
         for (int i = 0; i < starts.Count; i++)
             w.WriteLine($"nint start{i} = {Offset(starts[i].Phase, starts[i].Row)};");
         w.WriteLine("nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;");
-        w.WriteLine("ref float input = ref args.Input;");
-        w.WriteLine("ref float output = ref args.Output;");
+        w.WriteLine("bool hasResidual = args.HasResidual;");
+        w.WriteLine($"ref float inputRow = ref {Unsafe}.Add(ref args.Input, start);");
+        w.WriteLine($"ref float outputRow = ref {Unsafe}.Add(ref args.Output, start);");
+        w.WriteLine($"ref float residualRow = ref {Unsafe}.Add(ref args.Residual, start);");
         if (m.HoldWeights)
             for (int t = 0; t < s.Taps; t++)
                 w.WriteLine($"{V}<float> w{t} = {V}.Create({Unsafe}.Add(ref args.Weights, {t}));");
         string inputs = string.Join(", ", Enumerable.Range(0, m.Vectors).Select(v => $"x{v}"));
-        w.WriteLine("for (nint tile = args.Tiles; tile > 0; tile--)");
+        w.WriteLine("for (nint row = args.Rows; row > 0; row--)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("ref float input = ref inputRow;");
+        w.WriteLine("ref float output = ref outputRow;");
+        w.WriteLine("ref float residual = ref residualRow;");
+        w.WriteLine("for (nint tile = tiles; tile > 0; tile--)");
         w.WriteLine("{");
         w.Indent++;
         for (int c = 0; c < m.Channels; c++)
@@ -282,14 +344,34 @@ public sealed partial class GroupedConvGenerator
             w.Indent--;
             w.WriteLine("}");
         }
+        // The store: bias, residual and activation fused; the last vector of the last tile may be partial.
+        w.WriteLine("int lanes = tile == 1 ? lastLanes : 8;");
+        if (s.Bias) w.WriteLine($"{V}<float> bias;");
         w.WriteLine("ref float y = ref output;");
+        w.WriteLine("ref float r = ref residual;");
         for (int c = 0; c < m.Channels; c++)
         {
-            if (c > 0) w.WriteLine($"y = ref {Unsafe}.Add(ref y, outputPitch);");
-            for (int v = 0; v < m.Vectors; v++) w.WriteLine($"{V}.StoreUnsafe(c{c}v{v}, ref y, {8 * v});");
+            if (c > 0)
+            {
+                w.WriteLine($"y = ref {Unsafe}.Add(ref y, outputPitch);");
+                w.WriteLine($"r = ref {Unsafe}.Add(ref r, outputPitch);");
+            }
+            if (s.Bias) w.WriteLine($"bias = {V}.Create({Unsafe}.Add(ref args.Bias, {c}));");
+            string Sum(int v) => s.Bias ? $"c{c}v{v} + bias" : $"c{c}v{v}";
+            for (int v = 0; v < m.Vectors - 1; v++)
+                w.WriteLine($"global::ConvGen.TileStore.Full({Sum(v)}, ref {Unsafe}.Add(ref y, {8 * v}), ref {Unsafe}.Add(ref r, {8 * v}), hasResidual, {activation});");
+            int last = m.Vectors - 1;
+            w.WriteLine($"if (lanes == 8) global::ConvGen.TileStore.Full({Sum(last)}, ref {Unsafe}.Add(ref y, {8 * last}), ref {Unsafe}.Add(ref r, {8 * last}), hasResidual, {activation});");
+            w.WriteLine($"else global::ConvGen.TileStore.Partial({Sum(last)}, ref {Unsafe}.Add(ref y, {8 * last}), ref {Unsafe}.Add(ref r, {8 * last}), hasResidual, lanes, {activation});");
         }
         w.WriteLine($"input = ref {Unsafe}.Add(ref input, {m.TileWidth});");
         w.WriteLine($"output = ref {Unsafe}.Add(ref output, {m.TileWidth});");
+        w.WriteLine($"residual = ref {Unsafe}.Add(ref residual, {m.TileWidth});");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine($"inputRow = ref {Unsafe}.Add(ref inputRow, args.RowPitch);");
+        w.WriteLine($"outputRow = ref {Unsafe}.Add(ref outputRow, args.OutputRowPitch);");
+        w.WriteLine($"residualRow = ref {Unsafe}.Add(ref residualRow, args.OutputRowPitch);");
         w.Indent--;
         w.WriteLine("}");
         w.Indent--;

@@ -12,6 +12,8 @@ internal readonly record struct TileMethod(int Channels, int Vectors, int ChunkC
 {
     public int TileWidth => 8 * Vectors;
     public string Name => $"Tile_{Channels}co_{TileWidth}px" + (HoldWeights ? "_HeldWeights" : "");
+    /// <summary>The method that runs a whole segment with this tile, and smaller ones for its last positions.</summary>
+    public string SegmentName => "Segment_" + Name.Substring("Tile_".Length);
     public int Accumulators => Channels * Vectors;
 }
 
@@ -57,6 +59,30 @@ internal static class TilePlanner
         return new KernelPlan(spec, registers, new EquatableArray<PlannedBlock>(blocks), new EquatableArray<TileMethod>(methods));
     }
 
+    /// <summary>
+    /// The tiles for a segment's last positions, 1 to <c>Vectors - 1</c> vectors wide (each unrolled as far as the
+    /// budget allows), then the full tile itself.
+    /// </summary>
+    public static List<TileMethod> Variants(LayerSpec spec, TileMethod full)
+    {
+        var variants = new List<TileMethod>();
+        for (int vectors = 1; vectors < full.Vectors; vectors++)
+            variants.Add(new TileMethod(full.Channels, vectors, Chunk(spec, full.Channels, vectors), 0, full.HoldWeights) with
+            {
+                Chunks = spec.CinPerGroup / Chunk(spec, full.Channels, vectors),
+            });
+        variants.Add(full);
+        return variants;
+    }
+
+    private static int Chunk(LayerSpec spec, int channels, int vectors)
+    {
+        int cinG = spec.CinPerGroup;
+        for (int d = cinG; d >= 1; d--)
+            if (cinG % d == 0 && (long)d * spec.Taps * channels * vectors <= FmaBudget) return d;
+        return 1;
+    }
+
     private static TileMethod? Method(LayerSpec spec, int channels, int budget, out string? tooLarge)
     {
         tooLarge = null;
@@ -72,9 +98,7 @@ internal static class TilePlanner
                 "(past about 8,000 local references the JIT compiles a method without optimisation); use K <= 11";
             return null;
         }
-        int chunk = 1;
-        for (int d = cinG; d >= 1; d--)
-            if (cinG % d == 0 && (long)d * taps * channels * vectors <= FmaBudget) { chunk = d; break; }
+        int chunk = Chunk(spec, channels, vectors);
         return new TileMethod(channels, vectors, chunk, cinG / chunk, holdWeights);
     }
 }

@@ -8,12 +8,12 @@ namespace ConvGen;
 /// <summary>
 /// Runs a grouped convolution with a set of tile kernels: for each batch item, group and band of output rows it
 /// copies the group's input into the phase-split padded layout (so that every tap is a constant offset and the
-/// tiles need no edge branches), runs each output-channel block's tiles into a scratch, and stores the scratch
+/// tiles need no edge branches), and runs each output-channel block's tiles, which store to the output
 /// with bias, residual, activation and channel shuffle. Generated and generic kernels share it; only their tiles differ.
 /// </summary>
 public static unsafe class ConvEngine
 {
-    /// <summary>Floats of packed input a band aims at (keeps a band's input and scratch in L2).</summary>
+    /// <summary>Floats of packed input a band aims at (keeps a band's input in L2).</summary>
     private const int BandBudgetFloats = 48 * 1024;
 
     /// <summary>Whether the Vector256 + FMA tiles run on this machine; if not, every kernel uses scalar tiles.</summary>
@@ -174,7 +174,7 @@ public static unsafe class ConvEngine
     private readonly struct Geometry
     {
         public readonly int Height, Width, OutHeight, OutWidth, Stride, Padding, Phases, RowReach, ColReach;
-        public readonly int RowPitch, BandRows, Bands, PhasePitch, ChannelPitch, OutputPitch, InputScratch, OutputScratch, StepPositions;
+        public readonly int RowPitch, BandRows, Bands, PhasePitch, ChannelPitch, InputScratch, StepRows;
         private readonly int _k, _dilation;
 
         public Geometry(TilePlan plan, int height, int width, int minBands)
@@ -188,15 +188,12 @@ public static unsafe class ConvEngine
             // size it in double first (its products can overflow a long), and refuse it rather than overflow an int.
             double reach = Math.Floor((double)(s.K - 1) * s.Dilation / s.Stride);
             double rowPitch = Math.Ceiling(((double)width + 2.0 * s.Padding) / s.Stride);
-            double perRow = ((double)s.CinPerGroup * s.Stride * s.Stride + s.CoutPerGroup) * rowPitch;
+            double perRow = (double)s.CinPerGroup * s.Stride * s.Stride * rowPitch;
             double bandRows = Math.Clamp(Math.Floor(BandBudgetFloats / perRow) - reach, 1, OutHeight);
-            double blockRows = 0;
-            foreach (TileBlock block in plan.Blocks) blockRows = Math.Max(blockRows, block.FirstChannel + block.PackedChannels);
             double layout = (double)s.CinPerGroup * s.Stride * s.Stride * rowPitch * (bandRows + reach) + reach + plan.MaxTileWidth + 8;
-            double scratch = blockRows * (bandRows * rowPitch + plan.MaxTileWidth);
-            if (Math.Max(layout, scratch) > Array.MaxLength)
+            if (layout > Array.MaxLength)
                 throw new ArgumentOutOfRangeException(nameof(width), width,
-                    $"The padded, phase-split input band this layer needs ({Math.Max(layout, scratch):G4} floats, from " +
+                    $"The padded, phase-split input band this layer needs ({layout:G4} floats, from " +
                     $"Padding = {s.Padding}, Dilation = {s.Dilation}, Stride = {s.Stride}) exceeds the largest array ({Array.MaxLength}).");
             RowReach = ColReach = ConvRules.Reach(s.K, s.Stride, s.Dilation);
             RowPitch = (int)(((long)width + 2L * s.Padding + s.Stride - 1) / s.Stride);
@@ -205,17 +202,11 @@ public static unsafe class ConvEngine
             Bands = (OutHeight + BandRows - 1) / BandRows;
             PhasePitch = (BandRows + RowReach) * RowPitch;
             ChannelPitch = Phases * PhasePitch;
-            int positions = BandRows * RowPitch, pitch = 0;
-            foreach (TileBlock block in plan.Blocks)
-                pitch = Math.Max(pitch, (positions + block.TileWidth - 1) / block.TileWidth * block.TileWidth);
-            OutputPitch = pitch;
-            // Tiles past the last position read at most one tile and the column reach beyond the last channel.
+            // Tiles past a segment's end read at most one tile and the column reach beyond the last channel.
             InputScratch = s.CinPerGroup * ChannelPitch + ColReach + plan.MaxTileWidth + 8;
-            int scratchRows = 0;
-            foreach (TileBlock block in plan.Blocks) scratchRows = Math.Max(scratchRows, block.FirstChannel + block.PackedChannels);
-            OutputScratch = scratchRows * OutputPitch;
-            // A step: two output rows, and at least two of the widest tiles.
-            StepPositions = Math.Max(2 * RowPitch, 2 * plan.MaxTileWidth);
+            // A step: two output rows, or more when rows are short.
+            // A step: about 2,048 input floats per output row's worth of work, at least two rows.
+            StepRows = (int)Math.Max(2, Math.Min(OutHeight, 2048L / Math.Max(1L, (long)OutWidth * s.CinPerGroup)));
         }
 
         public void FillTapOffsets(Span<nint> offsets)
@@ -230,9 +221,9 @@ public static unsafe class ConvEngine
     }
 
     /// <summary>
-    /// Computes one (batch item, group, band of output rows) in steps of a few rows: pack the input rows the next
-    /// tiles read, run every block's tiles up to the step's end, store the output rows that are now complete.
-    /// The data of a step stays in L1 from pack to store.
+    /// Computes one (batch item, group, band of output rows) in steps of a few rows: pack the input rows the step's
+    /// tiles read, then run every block's tiles over the step's output rows, which store straight to the output
+    /// with bias, residual and activation. The next step's input and output lines are prefetched meanwhile.
     /// </summary>
     private static void RunItem<TTiles>(in Call call, int item, ReadOnlySpan<nint> taps) where TTiles : ITileKernels
     {
@@ -240,54 +231,116 @@ public static unsafe class ConvEngine
         ConvSpec spec = call.Plan.Spec;
         int band = item % geo.Bands, g = item / geo.Bands % spec.Groups, n = item / geo.Bands / spec.Groups;
         int oh0 = band * geo.BandRows, rows = Math.Min(geo.BandRows, geo.OutHeight - oh0);
-        Scratch.Get(geo.InputScratch, geo.OutputScratch, out float* x, out float* y);
+        float* x = Scratch.Get(0, geo.InputScratch);
         ReadOnlySpan<TileBlock> blocks = call.Plan.Blocks;
-        Span<int> done = stackalloc int[blocks.Length];
-        int wq = geo.RowPitch, positions = rows * wq, inRows = rows + geo.RowReach;
-        int packed = 0, stored = 0;
-        for (int end = 0; end < positions;)
+        int wq = geo.RowPitch, ow = geo.OutWidth, inRows = rows + geo.RowReach;
+        if (wq != ow && ow < NarrowWidth && spec.CinPerGroup * spec.Taps >= NarrowMinTerms)
         {
-            end = Math.Min(positions, end + geo.StepPositions);
-            // A tile ending at position p reads up to p - 1 + the column reach, in rows up to the row reach below.
-            int last = 0;
-            foreach (TileBlock block in blocks) last = Math.Max(last, (end + block.TileWidth - 1) / block.TileWidth * block.TileWidth);
-            last += geo.ColReach - 1;
-            int needed = Math.Min(inRows, last / wq + geo.RowReach + 1);
+            RunItemNarrow<TTiles>(in call, n, g, oh0, rows, x, taps);
+            return;
+        }
+        // Rows without padding between them (1x1 convolutions) are one segment; otherwise each row is one.
+        bool contiguous = wq == ow;
+        long plane = (long)geo.OutHeight * ow, channelPitch = spec.ShuffleOutput ? spec.Groups * plane : plane;
+        var args = new TileArgs
+        {
+            RowPitch = wq, PhasePitch = geo.PhasePitch, ChannelPitch = geo.ChannelPitch, OutputPitch = (nint)channelPitch,
+            OutputRowPitch = ow,
+            InputChannels = spec.CinPerGroup, TapOffsets = taps, HasResidual = call.Residual != null,
+            HasBias = call.Bias != null, Activation = spec.Activation,
+        };
+        int packed = 0;
+        for (int r0 = 0; r0 < rows;)
+        {
+            int r1 = Math.Min(rows, r0 + geo.StepRows);
+            int needed = Math.Min(inRows, r1 + geo.RowReach);
             if (needed > packed)
             {
                 PackRows(in call, n, g, oh0, packed, needed, x);
-                PrefetchInput(in call, n, g, oh0 + needed, geo.StepPositions / wq + 1);
                 packed = needed;
             }
-            int complete = end;
-            for (int b = 0; b < blocks.Length; b++)
+            PrefetchInput(in call, n, g, oh0 + packed, geo.StepRows + 1);
+            PrefetchOutput(in call, n, g, oh0 + r1, Math.Min(rows - r1, geo.StepRows));
+            // One call per block covers the step: all its rows as one segment, or row by row inside the tile.
             {
-                TileBlock block = blocks[b];
-                int target = (end + block.TileWidth - 1) / block.TileWidth;
-                if (target > done[b])
+                int r = r0;
+                args.Count = contiguous ? (nint)(r1 - r0) * ow : ow;
+                args.Rows = contiguous ? 1 : r1 - r0;
+                for (int b = 0; b < blocks.Length; b++)
                 {
-                    nint first = (nint)done[b] * block.TileWidth;
-                    var args = new TileArgs
-                    {
-                        RowPitch = wq, PhasePitch = geo.PhasePitch, ChannelPitch = geo.ChannelPitch,
-                        OutputPitch = geo.OutputPitch, Tiles = target - done[b],
-                        Block = block, InputChannels = spec.CinPerGroup, TapOffsets = taps,
-                    };
-                    args.Input = ref x[first];
+                    TileBlock block = blocks[b];
+                    int first = block.FirstChannel;
+                    long position = spec.ShuffleOutput ? (long)first * spec.Groups + g : (long)g * spec.CoutPerGroup + first;
+                    long at = ((long)n * spec.Cout + position) * plane + (long)(oh0 + r) * ow;
+                    args.Block = block;
+                    args.Input = ref x[(nint)r * wq];
                     args.Weights = ref call.Weights[call.Plan.WeightOffset(g, b)];
-                    args.Output = ref y[(nint)block.FirstChannel * geo.OutputPitch + first];
+                    args.Output = ref call.Output[at];
+                    args.Residual = ref call.Residual != null ? ref call.Residual[at] : ref args.Output;
+                    args.Bias = ref call.Bias != null ? ref call.Bias[g * spec.CoutPerGroup + first] : ref args.Output;
                     TTiles.Run(b, ref args);
-                    done[b] = target;
                 }
-                complete = Math.Min(complete, done[b] * block.TileWidth);
             }
-            int completeRows = Math.Min(rows, complete / wq);
-            if (completeRows > stored)
-            {
-                for (int b = 0; b < blocks.Length; b++) StoreRows(in call, n, g, blocks[b], oh0, stored, completeRows, y);
-                PrefetchOutput(in call, n, g, oh0 + completeRows, Math.Min(rows - completeRows, geo.StepPositions / wq + 1));
-                stored = completeRows;
-            }
+            r0 = r1;
+        }
+    }
+
+    /// <summary>Outputs narrower than this (two vectors) may run as one band-wide segment; see <see cref="RunItemNarrow"/>.</summary>
+    private const int NarrowWidth = 16;
+    /// <summary>...when each output sums at least this many products, so that the copy out is cheap beside them.</summary>
+    private const int NarrowMinTerms = 32;
+
+    /// <summary>
+    /// Narrow outputs (e.g. 7x7) with many products per output: row by row they would run tiles one vector wide,
+    /// whose weight broadcasts outnumber their FMAs. Instead the whole band runs as one segment over the padded row
+    /// pitch (the few positions past each row are computed and dropped) into a scratch laid out like the packed
+    /// input, with the residual copied in first; then the valid columns are copied to the output.
+    /// </summary>
+    private static void RunItemNarrow<TTiles>(in Call call, int n, int g, int oh0, int rows, float* x, ReadOnlySpan<nint> taps)
+        where TTiles : ITileKernels
+    {
+        ref readonly Geometry geo = ref call.Geometry;
+        ConvSpec spec = call.Plan.Spec;
+        int wq = geo.RowPitch, ow = geo.OutWidth, coutG = spec.CoutPerGroup;
+        PackRows(in call, n, g, oh0, 0, rows + geo.RowReach, x);
+        // Each channel's scratch holds the band's rows at the packed row pitch, plus the widest tile past the end.
+        int pitch = rows * wq + call.Plan.MaxTileWidth;
+        float* y = Scratch.Get(1, coutG * pitch);
+        float* res = call.Residual != null ? Scratch.Get(2, coutG * pitch) : null;
+        long plane = (long)geo.OutHeight * ow;
+        for (int i = 0; i < coutG; i++)
+        {
+            long position = spec.ShuffleOutput ? (long)i * spec.Groups + g : (long)g * coutG + i;
+            long at = ((long)n * spec.Cout + position) * plane + (long)oh0 * ow;
+            if (res != null)
+                for (int r = 0; r < rows; r++)
+                    new ReadOnlySpan<float>(call.Residual + at + (long)r * ow, ow).CopyTo(new Span<float>(res + (long)i * pitch + (long)r * wq, ow));
+        }
+        var args = new TileArgs
+        {
+            RowPitch = wq, PhasePitch = geo.PhasePitch, ChannelPitch = geo.ChannelPitch, OutputPitch = pitch,
+            OutputRowPitch = wq, Count = (nint)(rows - 1) * wq + ow, Rows = 1,
+            InputChannels = spec.CinPerGroup, TapOffsets = taps, HasResidual = res != null,
+            HasBias = call.Bias != null, Activation = spec.Activation,
+        };
+        ReadOnlySpan<TileBlock> blocks = call.Plan.Blocks;
+        for (int b = 0; b < blocks.Length; b++)
+        {
+            TileBlock block = blocks[b];
+            args.Block = block;
+            args.Input = ref *x;
+            args.Weights = ref call.Weights[call.Plan.WeightOffset(g, b)];
+            args.Output = ref y[(nint)block.FirstChannel * pitch];
+            args.Residual = ref res != null ? ref res[(nint)block.FirstChannel * pitch] : ref args.Output;
+            args.Bias = ref call.Bias != null ? ref call.Bias[g * coutG + block.FirstChannel] : ref args.Output;
+            TTiles.Run(b, ref args);
+        }
+        for (int i = 0; i < coutG; i++)
+        {
+            long position = spec.ShuffleOutput ? (long)i * spec.Groups + g : (long)g * coutG + i;
+            long at = ((long)n * spec.Cout + position) * plane + (long)oh0 * ow;
+            for (int r = 0; r < rows; r++)
+                new ReadOnlySpan<float>(y + (long)i * pitch + (long)r * wq, ow).CopyTo(new Span<float>(call.Output + at + (long)r * ow, ow));
         }
     }
 
@@ -454,71 +507,17 @@ public static unsafe class ConvEngine
         for (; i < count; i++) dst[i] = src[(long)i * stride];
     }
 
-    /// <summary>Stores rows [from, to) of one block's scratch to the output with bias, residual, activation and shuffle.</summary>
-    private static void StoreRows(in Call call, int n, int g, TileBlock block, int oh0, int from, int to, float* y)
-    {
-        ref readonly Geometry geo = ref call.Geometry;
-        ConvSpec spec = call.Plan.Spec;
-        int ow = geo.OutWidth;
-        for (int c = 0; c < block.Channels; c++)
-        {
-            int i = block.FirstChannel + c, oc = g * spec.CoutPerGroup + i;
-            int position = spec.ShuffleOutput ? i * spec.Groups + g : oc;
-            float bias = call.Bias != null ? call.Bias[oc] : 0f;
-            long at = ((long)(n * spec.Cout + position) * geo.OutHeight + oh0 + from) * ow;
-            float* src = y + (long)i * geo.OutputPitch + (long)from * geo.RowPitch;
-            for (int r = from; r < to; r++, at += ow, src += geo.RowPitch)
-            {
-                if (call.Residual != null) StoreRow(src, call.Output + at, call.Residual + at, ow, bias, spec.Activation);
-                else StoreRow(src, call.Output + at, null, ow, bias, spec.Activation);
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(float* src, float* dst, float* residual, int count, float bias, ConvActivation activation)
-    {
-        int x = 0;
-        if (Vector256.IsHardwareAccelerated && count >= 8)
-        {
-            Vector256<float> b = Vector256.Create(bias);
-            for (; x + 8 < count; x += 8) Vector256.Store(Activate(Vector256.Load(src + x) + b, residual, x, activation), dst + x);
-            // Without a residual (which may be the output itself) the last vector may overlap what is already stored:
-            // it stores the same values again.
-            if (residual == null) x = count - 8;
-            if (x + 8 == count) { Vector256.Store(Activate(Vector256.Load(src + x) + b, residual, x, activation), dst + x); return; }
-        }
-        for (; x < count; x++)
-        {
-            float v = src[x] + bias;
-            if (residual != null) v += residual[x];
-            if (activation != ConvActivation.None) v = MathF.Max(v, 0);
-            if (activation == ConvActivation.Relu6) v = MathF.Min(v, 6);
-            dst[x] = v;
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Activate(Vector256<float> v, float* residual, int x, ConvActivation activation)
-    {
-        if (residual != null) v += Vector256.Load(residual + x);
-        if (activation != ConvActivation.None) v = Vector256.Max(v, Vector256<float>.Zero);
-        if (activation == ConvActivation.Relu6) v = Vector256.Min(v, Vector256.Create(6f));
-        return v;
-    }
-
-    /// <summary>Per-thread pinned scratch for the packed input band and the tile outputs.</summary>
+    /// <summary>Per-thread pinned scratch: slot 0 the packed input band, slots 1 and 2 a narrow band's output and residual.</summary>
     private static class Scratch
     {
-        [ThreadStatic] private static float[]? s_input;
-        [ThreadStatic] private static float[]? s_output;
+        [ThreadStatic] private static float[]?[]? s_slots;
 
-        public static void Get(int inputLength, int outputLength, out float* input, out float* output)
+        public static float* Get(int slot, int length)
         {
-            if (s_input == null || s_input.Length < inputLength) s_input = GC.AllocateArray<float>(inputLength, pinned: true);
-            if (s_output == null || s_output.Length < outputLength) s_output = GC.AllocateArray<float>(outputLength, pinned: true);
-            input = (float*)Unsafe.AsPointer(ref s_input[0]);
-            output = (float*)Unsafe.AsPointer(ref s_output[0]);
+            float[]?[] slots = s_slots ??= new float[]?[3];
+            float[]? buffer = slots[slot];
+            if (buffer == null || buffer.Length < length) slots[slot] = buffer = GC.AllocateArray<float>(Math.Max(length, 1), pinned: true);
+            return (float*)Unsafe.AsPointer(ref buffer[0]);
         }
     }
 }

@@ -1,36 +1,59 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
 namespace ConvGen;
 
 /// <summary>
-/// What one call of a tile kernel works on. The input is one group's band in the phase-split padded layout (see
-/// <see cref="ConvRules"/>): a tile at flattened output position <c>j = oh·RowPitch + ow</c> reads tap
-/// <c>(kh, kw)</c> of input channel <c>ci</c> at <c>Input[ci·ChannelPitch + phase·PhasePitch + rowOffset·RowPitch + colOffset + j]</c>
-/// and writes output channel <c>c</c> of its block at <c>Output[c·OutputPitch + j]</c>.
-/// A call computes <see cref="Tiles"/> consecutive tiles.
+/// What one call of a tile kernel works on: a segment of <see cref="Count"/> output positions that are
+/// consecutive both in the packed input and in the output (an output row, or a run of rows when the rows have no
+/// padding between them), repeated over <see cref="Rows"/> rows, for one block of output channels.
+/// The input is one group's band in the phase-split padded layout (see <see cref="ConvRules"/>): output position
+/// <c>j</c> of the segment reads tap <c>(kh, kw)</c> of input channel <c>ci</c> at
+/// <c>Input[ci·ChannelPitch + phase·PhasePitch + rowOffset·RowPitch + colOffset + j]</c> and writes output channel
+/// <c>c</c> of the block at <c>Output[c·OutputPitch + j]</c>, as <c>act(sum + Bias[c] + Residual[c·OutputPitch + j])</c>.
 /// </summary>
 public ref struct TileArgs
 {
-    /// <summary>Packed input of the group at the first tile's position.</summary>
+    /// <summary>Packed input of the group at the segment's first position.</summary>
     public ref float Input;
     /// <summary>Packed weights of the block: <c>[input channel][tap][packed channel]</c>.</summary>
     public ref float Weights;
-    /// <summary>Scratch output of the block's first channel at the first tile's position.</summary>
+    /// <summary>Output of the block's first channel at the segment's first position.</summary>
     public ref float Output;
+    /// <summary>Residual at the same place as <see cref="Output"/> (when <see cref="HasResidual"/>).</summary>
+    public ref float Residual;
+    /// <summary>Bias of the block's first channel (when the layer has a bias).</summary>
+    public ref float Bias;
+    /// <summary>Whether a residual is added.</summary>
+    public bool HasResidual;
+    /// <summary>Output positions in the segment (per row).</summary>
+    public nint Count;
+    /// <summary>
+    /// Rows the segment repeats over: row <c>k</c> starts <c>k·RowPitch</c> further in the input and
+    /// <c>k·OutputRowPitch</c> further in the output and residual.
+    /// </summary>
+    public nint Rows;
+    /// <summary>Floats per output row.</summary>
+    public nint OutputRowPitch;
     /// <summary>Floats per phase-plane row (<c>Wq</c>).</summary>
     public nint RowPitch;
     /// <summary>Floats per phase plane.</summary>
     public nint PhasePitch;
     /// <summary>Floats per input channel (all its phase planes).</summary>
     public nint ChannelPitch;
-    /// <summary>Floats between the scratch rows of two output channels.</summary>
+    /// <summary>Floats between two output (and residual) channels of the block.</summary>
     public nint OutputPitch;
-    /// <summary>Number of consecutive tiles to compute.</summary>
-    public nint Tiles;
     /// <summary>The block being computed (run-time tiles read it; generated tiles know it).</summary>
     public TileBlock Block;
     /// <summary>Input channels of a group (run-time tiles read it).</summary>
     public int InputChannels;
+    /// <summary>Whether the layer has a bias (run-time tiles read it).</summary>
+    public bool HasBias;
+    /// <summary>The layer's activation (run-time tiles read it).</summary>
+    public ConvActivation Activation;
     /// <summary>Each tap's offset from the output position, in floats (run-time tiles read it).</summary>
-    public System.ReadOnlySpan<nint> TapOffsets;
+    public ReadOnlySpan<nint> TapOffsets;
 }
 
 /// <summary>
@@ -39,6 +62,44 @@ public ref struct TileArgs
 /// </summary>
 public interface ITileKernels
 {
-    /// <summary>Runs block <paramref name="block"/>'s tile kernel.</summary>
+    /// <summary>Computes block <paramref name="block"/> over the segment of <paramref name="args"/>.</summary>
     static abstract void Run(int block, ref TileArgs args);
+}
+
+/// <summary>The store of a tile's accumulators, shared by generated and run-time tiles.</summary>
+public static class TileStore
+{
+    /// <summary>
+    /// Stores the first <paramref name="lanes"/> lanes of <paramref name="sum"/> (bias already added) with the
+    /// residual and activation: the last, partial vector of a segment, which must not touch memory past it.
+    /// </summary>
+    public static void Partial(Vector256<float> sum, ref float output, ref float residual, bool hasResidual, int lanes,
+        ConvActivation activation)
+    {
+        for (int i = 0; i < lanes; i++)
+        {
+            float v = sum.GetElement(i);
+            if (hasResidual) v += Unsafe.Add(ref residual, i);
+            Unsafe.Add(ref output, i) = Activate(v, activation);
+        }
+    }
+
+    /// <summary>Stores a full vector with the residual and activation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Full(Vector256<float> sum, ref float output, ref float residual, bool hasResidual, ConvActivation activation)
+    {
+        if (hasResidual) sum += Vector256.LoadUnsafe(ref residual);
+        if (activation != ConvActivation.None) sum = Vector256.Max(sum, Vector256<float>.Zero);
+        if (activation == ConvActivation.Relu6) sum = Vector256.Min(sum, Vector256.Create(6f));
+        sum.StoreUnsafe(ref output);
+    }
+
+    /// <summary>The activation of one float, NaN-propagating.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Activate(float value, ConvActivation activation) => activation switch
+    {
+        ConvActivation.Relu => MathF.Max(value, 0),
+        ConvActivation.Relu6 => MathF.Min(MathF.Max(value, 0), 6),
+        _ => value,
+    };
 }

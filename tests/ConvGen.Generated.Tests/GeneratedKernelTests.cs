@@ -11,6 +11,7 @@ public class GeneratedKernelTests
     {
         [nameof(Seed)] = (Seed.Spec, (w, b) => new Seed(w, b)),
         [nameof(Depthwise)] = (Depthwise.Spec, (w, b) => new Depthwise(w, b)),
+        [nameof(DepthwiseBiasRelu6)] = (DepthwiseBiasRelu6.Spec, (w, b) => new DepthwiseBiasRelu6(w, b)),
         [nameof(DepthwiseMultiplier2Stride2)] = (DepthwiseMultiplier2Stride2.Spec, (w, b) => new DepthwiseMultiplier2Stride2(w, b)),
         [nameof(Pointwise4PerGroup)] = (Pointwise4PerGroup.Spec, (w, b) => new Pointwise4PerGroup(w, b)),
         [nameof(Pointwise2PerGroupShuffled)] = (Pointwise2PerGroupShuffled.Spec, (w, b) => new Pointwise2PerGroupShuffled(w, b)),

@@ -11,6 +11,9 @@ namespace ConvGen.Generated.Tests.Layers
     [GroupedConv(Cin = 16, Cout = 16, K = 3, Groups = 16, Padding = 1)]
     public partial class Depthwise { }
 
+    [GroupedConv(Cin = 24, Cout = 24, K = 3, Groups = 24, Padding = 1, Bias = true, Activation = ConvActivation.Relu6)]
+    public partial class DepthwiseBiasRelu6 { }
+
     [GroupedConv(Cin = 8, Cout = 16, K = 3, Groups = 8, Stride = 2, Padding = 1, Bias = true, Activation = ConvActivation.Relu6)]
     public partial class DepthwiseMultiplier2Stride2 { }
 
