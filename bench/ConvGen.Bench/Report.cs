@@ -32,6 +32,21 @@ public static class Report
         catch (UnauthorizedAccessException) { return "?"; }
     }
 
+    /// <summary>The checked-out commit, "?" without git.</summary>
+    public static string GitCommit()
+    {
+        try
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("git", "rev-parse --short HEAD")
+                { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Program.RepoRoot() };
+            using var git = System.Diagnostics.Process.Start(start);
+            string text = git?.StandardOutput.ReadToEnd().Trim() ?? "";
+            git?.WaitForExit();
+            return git?.ExitCode == 0 && text.Length > 0 ? text : "?";
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException) { return "?"; }
+    }
+
     public static void Write(Summary summary, IReadOnlyList<ColdStart.Result>? cold, string dir)
     {
         Directory.CreateDirectory(dir);
@@ -52,6 +67,7 @@ public static class Report
         var md = new StringBuilder();
         md.AppendLine("# ConvGen benchmark results").AppendLine();
         md.AppendLine($"- Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        md.AppendLine($"- Source: commit {GitCommit()} (the generator and engine measured)");
         md.AppendLine($"- Machine: {env.Cpu.Value?.ProcessorName ?? "?"}, {Environment.ProcessorCount} logical cores; {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
         md.AppendLine($"- .NET {Environment.Version}, BenchmarkDotNet {env.BenchmarkDotNetVersion}, ONNX Runtime {OrtVersion()}, " +
                       $"oneDNN {(DnnlConv.Available ? DnnlConv.Version : "not available (skipped)")}");
