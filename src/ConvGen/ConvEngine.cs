@@ -379,6 +379,11 @@ public static unsafe class ConvEngine
             PackRowsStride2(in call, n, g, oh0, from, to, x);
             return;
         }
+        if (s == 1)
+        {
+            PackRowsStride1(in call, n, g, oh0, from, to, x);
+            return;
+        }
         for (int ci = 0; ci < spec.CinPerGroup; ci++)
         {
             float* channel = call.Input + (long)(n * spec.Cin + g * spec.CinPerGroup + ci) * geo.Height * geo.Width;
@@ -402,6 +407,31 @@ public static unsafe class ConvEngine
                     Fill(dst, last + 1, wq);
                     CopyStrided(channel + iy * geo.Width + ((long)first * s + cp - p), dst + first, last - first + 1, s);
                 }
+            }
+        }
+    }
+
+    /// <summary>Stride 1: one plane, rows padded by p zeros on either side.</summary>
+    private static void PackRowsStride1(in Call call, int n, int g, int oh0, int from, int to, float* x)
+    {
+        ref readonly Geometry geo = ref call.Geometry;
+        ConvSpec spec = call.Plan.Spec;
+        int p = geo.Padding, wq = geo.RowPitch, width = geo.Width, height = geo.Height;
+        for (int ci = 0; ci < spec.CinPerGroup; ci++)
+        {
+            float* channel = call.Input + (long)(n * spec.Cin + g * spec.CinPerGroup + ci) * height * width;
+            float* plane = x + (long)ci * geo.ChannelPitch;
+            for (int lr = from; lr < to; lr++)
+            {
+                float* dst = plane + (long)lr * wq;
+                int iy = oh0 + lr - p;
+                if ((uint)iy >= (uint)height)
+                {
+                    Fill(dst, 0, wq);
+                    continue;
+                }
+                for (int i = 0; i < p; i++) { dst[i] = 0; dst[p + width + i] = 0; }
+                CopyRow(channel + (long)iy * width, dst + p, width);
             }
         }
     }
@@ -444,22 +474,30 @@ public static unsafe class ConvEngine
         }
     }
 
-    /// <summary>even[k] = src[2k], odd[k] = src[2k + 1], for the count floats of src.</summary>
+    /// <summary>even[k] = src[2k], odd[k] = src[2k + 1], for the count floats of src (reading none past them).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Deinterleave(float* src, int count, float* even, float* odd)
     {
-        int k = 0;
-        for (; 2 * k + 16 <= count; k += 8)
+        int pairs = count >> 1, k = 0;
+        if (pairs >= 8)
         {
-            Vector256<float> a = Avx.LoadVector256(src + 2 * k), b = Avx.LoadVector256(src + 2 * k + 8);
-            // Per 128-bit half: lanes 0 and 2 (or 1 and 3) of a, then of b; then the 64-bit quarters in order.
-            Avx.Store(even + k, Avx2.Permute4x64(Avx.Shuffle(a, b, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle());
-            Avx.Store(odd + k, Avx2.Permute4x64(Avx.Shuffle(a, b, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle());
+            for (; k + 8 <= pairs; k += 8) DeinterleaveBlock(src, k, even, odd);
+            // The last block ends exactly at the last pair, overlapping what is already split.
+            if (k < pairs) DeinterleaveBlock(src, pairs - 8, even, odd);
         }
-        for (; 2 * k < count; k++)
-        {
-            even[k] = src[2 * k];
-            if (2 * k + 1 < count) odd[k] = src[2 * k + 1];
-        }
+        else
+            for (; k < pairs; k++) { even[k] = src[2 * k]; odd[k] = src[2 * k + 1]; }
+        if ((count & 1) != 0) even[pairs] = src[count - 1];
+    }
+
+    /// <summary>Splits src[2k .. 2k + 16) into even[k .. k + 8) and odd[k .. k + 8).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DeinterleaveBlock(float* src, int k, float* even, float* odd)
+    {
+        Vector256<float> a = Avx.LoadVector256(src + 2 * k), b = Avx.LoadVector256(src + 2 * k + 8);
+        // Per 128-bit half: lanes 0 and 2 (or 1 and 3) of a, then of b; then the 64-bit quarters in order.
+        Avx.Store(even + k, Avx2.Permute4x64(Avx.Shuffle(a, b, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle());
+        Avx.Store(odd + k, Avx2.Permute4x64(Avx.Shuffle(a, b, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle());
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
