@@ -19,13 +19,13 @@ public sealed unsafe class DnnlConv : IDisposable
 
     static DnnlConv() => NativeLibrary.SetDllImportResolver(typeof(DnnlConv).Assembly, Resolve);
 
-    public DnnlConv(ConvSpec spec, float[] weights, float[] bias, int height, int width, int threads = 1)
+    public DnnlConv(ConvSpec spec, float[] weights, float[] bias, int height, int width, int threads = 1, int batch = 1)
     {
         if (!Available) throw new InvalidOperationException("oneDNN is not available: " + Unavailable);
         fixed (float* w = weights)
         fixed (float* b = bias)
             _handle = convgen_dnnl_create(spec.Cin, spec.Cout, spec.K, spec.Groups, spec.Stride, spec.Padding,
-                spec.Dilation, w, spec.Bias ? b : null, (int)spec.Activation, 1, height, width, threads);
+                spec.Dilation, w, spec.Bias ? b : null, (int)spec.Activation, batch, height, width, threads);
         if (_handle == IntPtr.Zero) throw new InvalidOperationException("oneDNN: " + LastError());
         Info = Marshal.PtrToStringUTF8(convgen_dnnl_info(_handle)) ?? "";
     }

@@ -20,21 +20,22 @@ namespace ConvGen.Bench;
 /// <summary>The generated kernel of a layer, found by its ConvSpec.</summary>
 public static class Kernels
 {
-    private static readonly Dictionary<ConvSpec, Func<float[], float[], IConvKernel>> Generated_ = new()
+    private static readonly Dictionary<ConvSpec, Func<float[], float[], int, IConvKernel>> Generated_ = new()
     {
-        [Seed256G32.Spec] = (w, b) => new Seed256G32(w, b),
-        [ResNeXt128G32.Spec] = (w, b) => new ResNeXt128G32(w, b),
-        [ResNeXt256G32S2.Spec] = (w, b) => new ResNeXt256G32S2(w, b),
-        [ResNeXt512G32.Spec] = (w, b) => new ResNeXt512G32(w, b),
-        [ResNeXt1024G32.Spec] = (w, b) => new ResNeXt1024G32(w, b),
-        [Depthwise32.Spec] = (w, b) => new Depthwise32(w, b),
-        [Depthwise144S2.Spec] = (w, b) => new Depthwise144S2(w, b),
-        [Depthwise192Relu6.Spec] = (w, b) => new Depthwise192Relu6(w, b),
-        [Shuffle240G3.Spec] = (w, b) => new Shuffle240G3(w, b),
-        [Shuffle384G8Relu.Spec] = (w, b) => new Shuffle384G8Relu(w, b),
+        [Seed256G32.Spec] = (w, b, d) => new Seed256G32(w, b) { MaxDegreeOfParallelism = d },
+        [ResNeXt128G32.Spec] = (w, b, d) => new ResNeXt128G32(w, b) { MaxDegreeOfParallelism = d },
+        [ResNeXt256G32S2.Spec] = (w, b, d) => new ResNeXt256G32S2(w, b) { MaxDegreeOfParallelism = d },
+        [ResNeXt512G32.Spec] = (w, b, d) => new ResNeXt512G32(w, b) { MaxDegreeOfParallelism = d },
+        [ResNeXt1024G32.Spec] = (w, b, d) => new ResNeXt1024G32(w, b) { MaxDegreeOfParallelism = d },
+        [Depthwise32.Spec] = (w, b, d) => new Depthwise32(w, b) { MaxDegreeOfParallelism = d },
+        [Depthwise144S2.Spec] = (w, b, d) => new Depthwise144S2(w, b) { MaxDegreeOfParallelism = d },
+        [Depthwise192Relu6.Spec] = (w, b, d) => new Depthwise192Relu6(w, b) { MaxDegreeOfParallelism = d },
+        [Shuffle240G3.Spec] = (w, b, d) => new Shuffle240G3(w, b) { MaxDegreeOfParallelism = d },
+        [Shuffle384G8Relu.Spec] = (w, b, d) => new Shuffle384G8Relu(w, b) { MaxDegreeOfParallelism = d },
     };
 
-    public static IConvKernel Generated(ConvSpec spec, float[] weights, float[] bias) =>
-        Generated_.TryGetValue(spec, out var create) ? create(weights, bias)
+    /// <param name="maxDegreeOfParallelism">The kernel's MaxDegreeOfParallelism: 1 (one thread), -1 (all cores) or N.</param>
+    public static IConvKernel Generated(ConvSpec spec, float[] weights, float[] bias, int maxDegreeOfParallelism = 1) =>
+        Generated_.TryGetValue(spec, out var create) ? create(weights, bias, maxDegreeOfParallelism)
             : throw new InvalidOperationException($"No generated class for {spec}: add one to GeneratedLayers.cs.");
 }

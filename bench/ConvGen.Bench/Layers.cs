@@ -17,17 +17,16 @@ public sealed record Family(string Name, double VsOrt, double VsDnnl, double Pea
     public static readonly Family Wide = new("wide groups", 1.0, 1.0);
 }
 
-/// <summary>One benchmarked layer at one input size (batch 1, NCHW). Its name is what BenchmarkDotNet shows.</summary>
-public sealed record Layer(string Name, ConvSpec Spec, int Height, int Width, bool Small, Family Family) : IComparable
+/// <summary>One benchmarked layer at one input size and batch (NCHW). Its name is what BenchmarkDotNet shows.</summary>
+public sealed record Layer(string Name, ConvSpec Spec, int Height, int Width, bool Small, Family Family, int Batch = 1) : IComparable
 {
-    /// <summary>Orders layers as <see cref="Layers.All"/> lists them (BenchmarkDotNet sorts parameters with it).</summary>
-    public int CompareTo(object? other) =>
-        Array.IndexOf(Layers.All, this).CompareTo(other is Layer l ? Array.IndexOf(Layers.All, l) : -1);
+    /// <summary>Orders layers as <see cref="Layers.All"/> then <see cref="Layers.MultiThread"/> list them (BenchmarkDotNet sorts parameters with it).</summary>
+    public int CompareTo(object? other) => Layers.Order(this).CompareTo(other is Layer l ? Layers.Order(l) : -1);
 
     /// <summary>FLOPs of one forward pass: 2·N·Cout·(Cin/G)·K·K·OH·OW.</summary>
-    public double Flops => Spec.Flops(Height, Width);
-    public int InputLength => checked((int)Spec.InputLength(Height, Width));
-    public int OutputLength => checked((int)Spec.OutputLength(Height, Width));
+    public double Flops => Spec.Flops(Height, Width, Batch);
+    public int InputLength => checked((int)Spec.InputLength(Height, Width, Batch));
+    public int OutputLength => checked((int)Spec.OutputLength(Height, Width, Batch));
     public override string ToString() => Name;
 }
 
@@ -54,7 +53,29 @@ public static class Layers
         new("sh384g8@14+b+relu", new ConvSpec(384, 384, 1, Groups: 8, Bias: true, Activation: ConvActivation.Relu), 14, 14, true, Family.Wide),
     ];
 
-    public static Layer Get(string name) => Array.Find(All, l => l.Name == name) ?? throw new ArgumentException($"No layer {name}.");
+    /// <summary>
+    /// The layers of the multi-thread section (<see cref="ConvMultiThread"/>): the seed layer at batch 1 and 4, one
+    /// depthwise and one grouped 1x1. Named apart from <see cref="All"/> ("·nN") so their data and results never mix.
+    /// </summary>
+    public static readonly Layer[] MultiThread =
+    [
+        new("seed256g32@56·n1", G32(256), 56, 56, false, Family.Seed, 1),
+        new("seed256g32@56·n4", G32(256), 56, 56, false, Family.Seed, 4),
+        new("dw32@112·n1", Depthwise(32), 112, 112, false, Family.Depthwise, 1),
+        new("sh240g3@28·n1", new ConvSpec(240, 240, 1, Groups: 3), 28, 28, false, Family.Wide, 1),
+    ];
+
+    /// <summary>Position in <see cref="All"/>, then in <see cref="MultiThread"/> (after all of All); -1 for others.</summary>
+    public static int Order(Layer layer)
+    {
+        int i = Array.IndexOf(All, layer);
+        if (i >= 0) return i;
+        i = Array.IndexOf(MultiThread, layer);
+        return i >= 0 ? All.Length + i : -1;
+    }
+
+    public static Layer Get(string name) =>
+        Array.Find(All, l => l.Name == name) ?? Array.Find(MultiThread, l => l.Name == name) ?? throw new ArgumentException($"No layer {name}.");
 
     /// <summary>Random weights, bias and input of a layer: the same for every kernel (seeded by the layer's name).</summary>
     public sealed record Data(float[] Weights, float[] Bias, float[] Input);
@@ -77,11 +98,11 @@ public static class Layers
         Data d = DataOf(layer);
         ConvSpec s = layer.Spec;
         var output = new float[layer.OutputLength];
-        new ReferenceConv(s, d.Weights, d.Bias).Forward(d.Input, output, layer.Height, layer.Width);
+        new ReferenceConv(s, d.Weights, d.Bias).Forward(d.Input, output, layer.Height, layer.Width, layer.Batch);
         // Σ|terms| = the same convolution over |weights|, |bias| and |input| with no activation.
         var plain = new ConvSpec(s.Cin, s.Cout, s.K, s.Groups, s.Stride, s.Padding, s.Dilation, s.Bias, ConvActivation.None, s.ShuffleOutput);
         var magnitude = new float[layer.OutputLength];
-        new ReferenceConv(plain, Abs(d.Weights), Abs(d.Bias)).Forward(Abs(d.Input), magnitude, layer.Height, layer.Width);
+        new ReferenceConv(plain, Abs(d.Weights), Abs(d.Bias)).Forward(Abs(d.Input), magnitude, layer.Height, layer.Width, layer.Batch);
         return new Expected(output, magnitude);
     });
 

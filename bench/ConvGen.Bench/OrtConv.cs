@@ -22,7 +22,7 @@ public sealed class OrtConv : IDisposable
     public float[] Input { get; }
     public float[] Output { get; }
 
-    public OrtConv(ConvSpec spec, float[] weights, float[] bias, int height, int width, int threads = 1)
+    public OrtConv(ConvSpec spec, float[] weights, float[] bias, int height, int width, int threads = 1, int batch = 1)
     {
         using var options = new SessionOptions
         {
@@ -32,10 +32,10 @@ public sealed class OrtConv : IDisposable
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
         if (threads == 1) options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        _session = new InferenceSession(Model(spec, weights, bias, height, width), options);
-        long[] inShape = [1, spec.Cin, height, width], outShape = [1, spec.Cout, spec.OutputHeight(height), spec.OutputWidth(width)];
-        Input = GC.AllocateArray<float>((int)spec.InputLength(height, width), pinned: true);
-        Output = GC.AllocateArray<float>((int)spec.OutputLength(height, width), pinned: true);
+        _session = new InferenceSession(Model(spec, weights, bias, height, width, batch), options);
+        long[] inShape = [batch, spec.Cin, height, width], outShape = [batch, spec.Cout, spec.OutputHeight(height), spec.OutputWidth(width)];
+        Input = GC.AllocateArray<float>((int)spec.InputLength(height, width, batch), pinned: true);
+        Output = GC.AllocateArray<float>((int)spec.OutputLength(height, width, batch), pinned: true);
         _inputValue = OrtValue.CreateTensorValueFromMemory(Input, inShape);
         _outputValue = OrtValue.CreateTensorValueFromMemory(Output, outShape);
         _inputs = [_inputValue];
@@ -53,7 +53,7 @@ public sealed class OrtConv : IDisposable
     }
 
     /// <summary>The ModelProto bytes (IR 8, opset 13), written field by field with CodedOutputStream.</summary>
-    public static byte[] Model(ConvSpec spec, float[] weights, float[] bias, int height, int width)
+    public static byte[] Model(ConvSpec spec, float[] weights, float[] bias, int height, int width, int batch = 1)
     {
         int k = spec.K, p = spec.Padding;
         string convOut = spec.Activation == ConvActivation.None ? "y" : "conv";
@@ -90,8 +90,8 @@ public sealed class OrtConv : IDisposable
                 o.Bytes(5, Tensor("min", [0f]));
                 o.Bytes(5, Tensor("max", [6f]));
             }
-            o.Bytes(11, ValueInfo("x", 1, spec.Cin, height, width));
-            o.Bytes(12, ValueInfo("y", 1, spec.Cout, spec.OutputHeight(height), spec.OutputWidth(width)));
+            o.Bytes(11, ValueInfo("x", batch, spec.Cin, height, width));
+            o.Bytes(12, ValueInfo("y", batch, spec.Cout, spec.OutputHeight(height), spec.OutputWidth(width)));
         });
         return Message(o =>
         {

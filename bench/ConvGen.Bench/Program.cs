@@ -34,7 +34,7 @@ public static class Program
 
         Console.WriteLine(Banner());
         LoadAtStart = Report.LoadAverage();
-        Summary[] summaries = BenchmarkSwitcher.FromTypes([typeof(Peak), typeof(Conv), typeof(ConvReference)])
+        Summary[] summaries = BenchmarkSwitcher.FromTypes([typeof(Peak), typeof(Conv), typeof(ConvReference), typeof(ConvMultiThread)])
             .Run(args, Config()).ToArray();
         Summary? summary = summaries.FirstOrDefault(s => s.Reports.Length > 0);
         if (summary is null) return 0; // --list, --help, or nothing matched
@@ -82,7 +82,8 @@ public static class Program
     }
 
     private static int ExpectedBenchmarkCount() =>
-        1 + Layers.All.Length * (DnnlConv.Available ? 5 : 3) + Layers.All.Count(l => l.Small);
+        1 + Layers.All.Length * (DnnlConv.Available ? 5 : 3) + Layers.All.Count(l => l.Small)
+        + Layers.MultiThread.Length * (DnnlConv.Available ? 4 : 3);
 
     public static string Banner() =>
         $"ConvGen.Bench: {Environment.ProcessorCount} cores, Vector256 {(Vector256.IsHardwareAccelerated ? "yes" : "no")}, " +

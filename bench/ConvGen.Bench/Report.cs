@@ -116,6 +116,8 @@ public static class Report
                 $"{F(100 * Measure.Gflops(s, b) / peak, "F1")} | {F(Measure.Speedup(s, b, nameof(Conv.OnnxRuntime)), "F2", "x")} | " +
                 $"{F(Measure.Speedup(s, b, nameof(Conv.OneDnnNchw)), "F2", "x")} | {F(Measure.Speedup(s, b, nameof(Conv.OneDnnNative)), "F2", "x")} |");
         }
+        MultiThreadTable(s, md);
+
         var failed = s.Reports.Where(r => !r.Success).Select(r => r.BenchmarkCase.DisplayInfo).ToList();
         if (failed.Count > 0) md.AppendLine().AppendLine("Failed (not timed): " + string.Join(", ", failed));
 
@@ -135,14 +137,45 @@ public static class Report
             }
         }
 
-        if (!Conv.DnnlInfo.IsEmpty)
+        if (!Conv.DnnlInfo.IsEmpty || !ConvMultiThread.DnnlInfo.IsEmpty)
         {
             md.AppendLine().AppendLine("## oneDNN's choices").AppendLine();
             md.AppendLine("| layer | implementation, layouts |").AppendLine("|---|---|");
             foreach (Layer layer in Layers.All)
                 if (Conv.DnnlInfo.TryGetValue(layer.Name, out string? info)) md.AppendLine($"| {layer} | {info} |");
+            foreach (Layer layer in Layers.MultiThread)
+                if (ConvMultiThread.DnnlInfo.TryGetValue(layer.Name, out string? info)) md.AppendLine($"| {layer}, {ConvMultiThread.Threads} threads | {info} |");
         }
         return md.ToString();
+    }
+
+    /// <summary>Bytes allocated per call (MemoryDiagnoser), "-" when not measured.</summary>
+    private static string Allocated(Summary s, BenchmarkCase? b) =>
+        b is not null && s[b]?.GcStats.GetBytesAllocatedPerOperation(b) is long bytes ? bytes.ToString(CultureInfo.InvariantCulture) + " B" : "-";
+
+    /// <summary>The multi-thread section (ConvMultiThread): generated on one thread and on all cores, and the peers on as many threads.</summary>
+    private static void MultiThreadTable(Summary s, StringBuilder md)
+    {
+        if (!Layers.MultiThread.Any(l => Find(s, l, nameof(ConvMultiThread.GeneratedAllCores)) is not null
+                                         || Find(s, l, nameof(ConvMultiThread.GeneratedOneThread)) is not null)) return;
+        int threads = ConvMultiThread.Threads;
+        md.AppendLine().AppendLine($"## Multi-thread ({threads} threads)").AppendLine();
+        md.AppendLine($"Generated 1 thread = MaxDegreeOfParallelism 1; all cores = MaxDegreeOfParallelism -1 ({threads} threads here); " +
+                      $"ONNX Runtime with IntraOpNumThreads = {threads}; oneDNN NCHW (reorders included) with omp_set_num_threads({threads}). " +
+                      "ms = median; speed-up = generated 1 thread / generated all cores; \"vs X\" = X's median / generated all cores' median (> 1: faster). " +
+                      "Allocated = bytes per call (BenchmarkDotNet's MemoryDiagnoser), generated 1 thread / all cores.").AppendLine();
+        md.AppendLine("| layer | batch | MFLOP | generated 1 thread ms | generated all cores ms | speed-up | GFLOP/s all cores | ONNX Runtime ms | vs ONNX Runtime | oneDNN NCHW ms | vs oneDNN NCHW | allocated (1 thread / all cores) |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        foreach (Layer layer in Layers.MultiThread)
+        {
+            BenchmarkCase? one = Find(s, layer, nameof(ConvMultiThread.GeneratedOneThread)), all = Find(s, layer, nameof(ConvMultiThread.GeneratedAllCores)),
+                ort = Find(s, layer, nameof(ConvMultiThread.OnnxRuntimeAllCores)), dnnl = Find(s, layer, nameof(ConvMultiThread.OneDnnNchwAllCores));
+            double Ms(BenchmarkCase? b) => b is null ? double.NaN : Measure.MedianNs(s, b) / 1e6;
+            md.AppendLine($"| {layer.Name} | {layer.Batch} | {F(layer.Flops / 1e6, "F1")} | {F(Ms(one), "F3")} | {F(Ms(all), "F3")} | {F(Ms(one) / Ms(all), "F2", "x")} | " +
+                $"{(all is null ? "-" : F(Measure.Gflops(s, all), "F1"))} | {F(Ms(ort), "F3")} | {F(Ms(ort) / Ms(all), "F2", "x")} | " +
+                $"{F(Ms(dnnl), "F3")} | {F(Ms(dnnl) / Ms(all), "F2", "x")} | {Allocated(s, one)} / {Allocated(s, all)} |");
+        }
+        if (!DnnlConv.Available) md.AppendLine().AppendLine($"oneDNN skipped: {DnnlConv.Unavailable}");
     }
 
     private static void Chart(Summary s, string path)

@@ -43,6 +43,23 @@ public static class Smoke
                 Try(log, $"ConvReference.Reference [{layer}]", () => { reference.Setup(); reference.Reference(); }, ref passed, ref failures);
             }
         }
+        foreach (Layer layer in Layers.MultiThread)
+        {
+            var mt = new ConvMultiThread { Layer = layer };
+            var cases = new List<(string Name, Action Setup, Action Run)>
+            {
+                (nameof(ConvMultiThread.GeneratedOneThread), mt.SetupGeneratedOneThread, mt.GeneratedOneThread),
+                (nameof(ConvMultiThread.GeneratedAllCores), mt.SetupGeneratedAllCores, mt.GeneratedAllCores),
+                (nameof(ConvMultiThread.OnnxRuntimeAllCores), mt.SetupOnnxRuntime, mt.OnnxRuntimeAllCores),
+            };
+            if (DnnlConv.Available) cases.Add((nameof(ConvMultiThread.OneDnnNchwAllCores), mt.SetupOneDnn, mt.OneDnnNchwAllCores));
+            foreach (var (name, setup, run) in cases)
+                Try(log, $"ConvMultiThread.{name} [{layer}]", () =>
+                {
+                    try { setup(); run(); mt.CheckLastOutput(name); }
+                    finally { mt.Cleanup(); }
+                }, ref passed, ref failures);
+        }
         if (!DnnlConv.Available) log.WriteLine($"oneDNN benchmarks skipped: {DnnlConv.Unavailable}");
         log.WriteLine($"took {clock.Elapsed.TotalSeconds:F1} s");
         log.WriteLine($"smoke: {passed} passed, {failures} failed");
