@@ -103,12 +103,13 @@ public static unsafe class ConvEngine
     }
 
     /// <summary>
-    /// Runs a call's items on the calling thread and up to <c>threads - 1</c> thread-pool helpers, without
-    /// allocating (one instance per calling thread, reused) and without depending on the helpers: items are claimed
-    /// one at a time, the caller claims too, and helpers that have not started when the items run out are revoked,
-    /// so a starved thread pool only makes the call single-threaded, never stuck.
+    /// Runs a call's items on the calling thread and up to <c>threads - 1</c> of ConvGen's own worker threads,
+    /// without allocating (one instance per calling thread, reused) and without depending on the workers: items are
+    /// claimed one at a time, the caller claims too, and workers that have not started when the items run out are
+    /// revoked. Workers busy with another caller are simply not used, so many callers at once never wait for each
+    /// other and nothing depends on the thread pool.
     /// </summary>
-    private sealed class ParallelRun : System.Threading.IThreadPoolWorkItem
+    private sealed class ParallelRun
     {
         [ThreadStatic] private static ParallelRun? t_run;
         private const int RunningUnit = 1 << 16;
@@ -131,7 +132,7 @@ public static unsafe class ConvEngine
             run._idle.Reset();
             int helpers = Math.Min(threads - 1, RunningUnit - 1);
             System.Threading.Interlocked.Exchange(ref run._state, helpers); // publishes everything above
-            for (int i = 0; i < helpers; i++) System.Threading.ThreadPool.UnsafeQueueUserWorkItem(run, preferLocal: false);
+            Workers.Wake(run, helpers);
             run.Work();
             // Revoke the tickets of helpers that have not started, then wait for those that did.
             int state = run._state, seen;
@@ -140,9 +141,9 @@ public static unsafe class ConvEngine
             run._call = default;
         }
 
-        public void Execute()
+        /// <summary>A worker's part: take a ticket if any is left (one woken for an earlier call finds none), then work.</summary>
+        public void Help()
         {
-            // Take a ticket, if any is left (a helper queued for an earlier call finds none, or helps this one).
             int state = _state, seen;
             while (true)
             {
@@ -160,6 +161,62 @@ public static unsafe class ConvEngine
         {
             int items = _call.Items, item;
             while ((item = System.Threading.Interlocked.Increment(ref _next) - 1) < items) _body(in _call, item, _taps);
+        }
+    }
+
+    /// <summary>ConvGen's worker threads: one per core beyond the first, started on first use, each idle until woken.</summary>
+    private static class Workers
+    {
+        private static readonly Worker[] s_workers = Start();
+
+        private static Worker[] Start()
+        {
+            var workers = new Worker[Math.Max(0, Environment.ProcessorCount - 1)];
+            for (int i = 0; i < workers.Length; i++) workers[i] = new Worker(i);
+            return workers;
+        }
+
+        /// <summary>Wakes up to <paramref name="count"/> idle workers for <paramref name="run"/>.</summary>
+        public static void Wake(ParallelRun run, int count)
+        {
+            foreach (Worker worker in s_workers)
+            {
+                if (count == 0) return;
+                if (worker.TryTake(run)) count--;
+            }
+        }
+
+        private sealed class Worker
+        {
+            private readonly System.Threading.SemaphoreSlim _signal = new(0);
+            private ParallelRun? _run;
+            private int _busy;
+
+            public Worker(int index)
+            {
+                var thread = new System.Threading.Thread(Loop) { IsBackground = true, Name = $"ConvGen worker {index + 1}" };
+                thread.Start();
+            }
+
+            public bool TryTake(ParallelRun run)
+            {
+                if (System.Threading.Interlocked.CompareExchange(ref _busy, 1, 0) != 0) return false;
+                _run = run;
+                _signal.Release();
+                return true;
+            }
+
+            private void Loop()
+            {
+                while (true)
+                {
+                    _signal.Wait();
+                    ParallelRun run = _run!;
+                    _run = null;
+                    run.Help();
+                    System.Threading.Volatile.Write(ref _busy, 0);
+                }
+            }
         }
     }
 

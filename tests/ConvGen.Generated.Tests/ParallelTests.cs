@@ -66,6 +66,25 @@ public class ParallelTests
     }
 
     [Theory]
+    [InlineData(1)]
+    [InlineData(-1)]
+    public void ForwardAllocatesNothingOnTheCallingThread(int degree)
+    {
+        (float[] weights, _, float[] input) = Data(Seed.Spec, 30, 30, 2);
+        var kernel = new Seed(weights) { MaxDegreeOfParallelism = degree };
+        var residual = new float[Seed.Spec.OutputLength(30, 30, 2)];
+        var output = new float[residual.Length];
+        for (int i = 0; i < 10; i++) { kernel.Forward(input, output, 30, 30, 2); kernel.Forward(input, residual, output, 30, 30, 2); }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        const int calls = 400;
+        for (int i = 0; i < calls / 2; i++) { kernel.Forward(input, output, 30, 30, 2); kernel.Forward(input, residual, output, 30, 30, 2); }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // Nothing per call (the smallest object is 24 bytes); at most a one-time lazy allocation of a wait handle's
+        // lock the first time the caller has to wait for a worker.
+        Assert.True(allocated < calls * 24 / 4, $"{allocated} bytes in {calls} calls");
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(-2)]
     public void InvalidDegreeIsRejected(int degree)
