@@ -567,29 +567,16 @@ public static unsafe class ConvEngine
         for (int i = from; i < to; i++) dst[i] = 0;
     }
 
-    /// <summary>dst[i] = src[i·stride] for i &lt; count; reads nothing past src[(count - 1)·stride].</summary>
+    /// <summary>
+    /// dst[i] = src[i·stride] for i &lt; count: the general path (stride 3 and more, or stride 2 without AVX2;
+    /// strides 1 and 2 have their own packing above).
+    /// </summary>
     private static void CopyStrided(float* src, float* dst, int count, int stride)
     {
-        if (stride == 1)
-        {
-            CopyRow(src, dst, count);
-            return;
-        }
-        int i = 0;
-        if (Avx2.IsSupported && stride == 2)
-        {
-            // Two loads of 8 give 8 even-indexed floats: lanes 0 and 2 of each 128-bit half, then the halves in order.
-            for (; i + 9 <= count; i += 8)
-            {
-                Vector256<float> a = Avx.LoadVector256(src + 2 * i), b = Avx.LoadVector256(src + 2 * i + 8);
-                Vector256<float> even = Avx.Shuffle(a, b, 0b10_00_10_00);
-                Avx.Store(dst + i, Avx2.Permute4x64(even.AsDouble(), 0b11_01_10_00).AsSingle());
-            }
-        }
-        for (; i < count; i++) dst[i] = src[(long)i * stride];
+        for (int i = 0; i < count; i++) dst[i] = src[(long)i * stride];
     }
 
-    /// <summary>Per-thread pinned scratch: slot 0 the packed input band, slots 1 and 2 a narrow band's output and residual.</summary>
+    /// <summary>Per-thread pinned scratch: slot 0 the packed input band, slots 1 and 2 a flat band's output and residual.</summary>
     private static class Scratch
     {
         [ThreadStatic] private static float[]?[]? s_slots;

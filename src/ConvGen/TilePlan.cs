@@ -38,7 +38,6 @@ public sealed class TilePlan
             _blockOffsets[b] = offset;
             offset += spec.CinPerGroup * spec.Taps * block.PackedChannels;
             MaxTileWidth = Math.Max(MaxTileWidth, block.TileWidth);
-            MaxPackedChannels = Math.Max(MaxPackedChannels, block.PackedChannels);
         }
         if (next != spec.CoutPerGroup)
             throw new ArgumentException($"The blocks cover {next} output channels of a group, not {spec.CoutPerGroup}.", nameof(blocks));
@@ -53,8 +52,6 @@ public sealed class TilePlan
     public int GroupWeightLength { get; }
     /// <summary>Widest tile of any block.</summary>
     public int MaxTileWidth { get; }
-    /// <summary>Most packed channels of any block.</summary>
-    public int MaxPackedChannels { get; }
 
     /// <summary>Where block <paramref name="block"/> of group <paramref name="group"/> starts in the packed weights.</summary>
     public int WeightOffset(int group, int block) => group * GroupWeightLength + _blockOffsets[block];
