@@ -285,7 +285,9 @@ public sealed partial class GroupedConvGenerator
             for (int t = 0; t < s.Taps; t++)
                 w.WriteLine($"{V}<float> w{t} = {V}.Create({Unsafe}.Add(ref args.Weights, {t}));");
         string inputs = string.Join(", ", Enumerable.Range(0, m.Vectors).Select(v => $"x{v}"));
-        w.WriteLine("for (nint row = args.Rows; row > 0; row--)");
+        w.WriteLine("nint row = args.Rows;");
+        if (m.HoldWeights && s.Stride == 1 && s.Dilation == 1) EmitRowPairs(w, s, m, activation);
+        w.WriteLine("for (; row > 0; row--)");
         w.WriteLine("{");
         w.Indent++;
         w.WriteLine("ref float input = ref inputRow;");
@@ -375,6 +377,68 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine($"residualRow = ref {Unsafe}.Add(ref residualRow, args.OutputRowPitch);");
         w.Indent--;
         w.WriteLine("}");
+        w.Indent--;
+        w.WriteLine("}");
+    }
+
+    /// <summary>
+    /// Depthwise, stride 1, no dilation: two output rows at once. Output rows r and r + 1 share input rows
+    /// r + 1 … r + K - 1, so each input vector loaded feeds both (K + 1 rows of loads for 2K rows of taps).
+    /// </summary>
+    private static void EmitRowPairs(IndentedTextWriter w, LayerSpec s, TileMethod m, string activation)
+    {
+        int k = s.K;
+        w.WriteLine("// Two output rows at a time: each input row loaded feeds the taps of both.");
+        for (int row = 1; row <= k; row++)
+            w.WriteLine($"nint inputRow{row} = {(row == 1 ? "args.RowPitch" : $"{row} * args.RowPitch")};");
+        w.WriteLine("for (; row >= 2; row -= 2)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("ref float input = ref inputRow;");
+        w.WriteLine("ref float output = ref outputRow;");
+        w.WriteLine("ref float residual = ref residualRow;");
+        w.WriteLine("for (nint tile = tiles; tile > 0; tile--)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine($"{V}<float> " + string.Join(", ", Enumerable.Range(0, m.Vectors).Select(v => $"c0v{v} = {V}<float>.Zero")) + ";");
+        w.WriteLine($"{V}<float> " + string.Join(", ", Enumerable.Range(0, m.Vectors).Select(v => $"d0v{v} = {V}<float>.Zero")) + ";");
+        w.WriteLine($"{V}<float> x;");
+        for (int row = 0; row <= k; row++)
+        {
+            string r = row == 0 ? "input" : $"r{row}";
+            if (row > 0) w.WriteLine($"ref float r{row} = ref {Unsafe}.Add(ref input, inputRow{row});");
+            for (int kw = 0; kw < k; kw++)
+            for (int v = 0; v < m.Vectors; v++)
+            {
+                w.WriteLine($"x = {V}.LoadUnsafe(ref {r}, {kw + 8 * v});");
+                if (row < k) w.WriteLine($"c0v{v} = {Fma}(x, w{row * k + kw}, c0v{v});");
+                if (row > 0) w.WriteLine($"d0v{v} = {Fma}(x, w{(row - 1) * k + kw}, d0v{v});");
+            }
+        }
+        w.WriteLine("int lanes = tile == 1 ? lastLanes : 8;");
+        if (s.Bias) w.WriteLine($"{V}<float> bias = {V}.Create(args.Bias);");
+        foreach ((string acc, string y, string res) in new[] { ("c0v", "output", "residual"), ("d0v", "outputBelow", "residualBelow") })
+        {
+            if (acc == "d0v")
+            {
+                w.WriteLine($"ref float outputBelow = ref {Unsafe}.Add(ref output, args.OutputRowPitch);");
+                w.WriteLine($"ref float residualBelow = ref {Unsafe}.Add(ref residual, args.OutputRowPitch);");
+            }
+            string Sum(int v) => s.Bias ? $"{acc}{v} + bias" : $"{acc}{v}";
+            for (int v = 0; v < m.Vectors - 1; v++)
+                w.WriteLine($"global::ConvGen.TileStore.Full({Sum(v)}, ref {Unsafe}.Add(ref {y}, {8 * v}), ref {Unsafe}.Add(ref {res}, {8 * v}), hasResidual, {activation});");
+            int last = m.Vectors - 1;
+            w.WriteLine($"if (lanes == 8) global::ConvGen.TileStore.Full({Sum(last)}, ref {Unsafe}.Add(ref {y}, {8 * last}), ref {Unsafe}.Add(ref {res}, {8 * last}), hasResidual, {activation});");
+            w.WriteLine($"else global::ConvGen.TileStore.Partial({Sum(last)}, ref {Unsafe}.Add(ref {y}, {8 * last}), ref {Unsafe}.Add(ref {res}, {8 * last}), hasResidual, lanes, {activation});");
+        }
+        w.WriteLine($"input = ref {Unsafe}.Add(ref input, {m.TileWidth});");
+        w.WriteLine($"output = ref {Unsafe}.Add(ref output, {m.TileWidth});");
+        w.WriteLine($"residual = ref {Unsafe}.Add(ref residual, {m.TileWidth});");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine($"inputRow = ref {Unsafe}.Add(ref inputRow, 2 * args.RowPitch);");
+        w.WriteLine($"outputRow = ref {Unsafe}.Add(ref outputRow, 2 * args.OutputRowPitch);");
+        w.WriteLine($"residualRow = ref {Unsafe}.Add(ref residualRow, 2 * args.OutputRowPitch);");
         w.Indent--;
         w.WriteLine("}");
     }

@@ -140,7 +140,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
@@ -441,7 +442,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
@@ -626,7 +628,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
@@ -724,7 +727,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
@@ -851,7 +855,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
@@ -1007,7 +1012,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
@@ -1221,7 +1227,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
@@ -1464,7 +1471,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;

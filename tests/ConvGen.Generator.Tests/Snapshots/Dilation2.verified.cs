@@ -134,7 +134,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
@@ -871,7 +872,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
@@ -1464,7 +1466,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
@@ -1701,7 +1704,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
@@ -2027,7 +2031,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;

@@ -106,7 +106,8 @@ partial class HandDepthwise : global::ConvGen.IConvKernel
         global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
         global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
         global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
-        for (nint row = args.Rows; row > 0; row--)
+        nint row = args.Rows;
+        for (; row > 0; row--)
         {
             ref float input = ref inputRow;
             ref float output = ref outputRow;
@@ -183,7 +184,8 @@ partial class HandDepthwise : global::ConvGen.IConvKernel
         global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
         global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
         global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
-        for (nint row = args.Rows; row > 0; row--)
+        nint row = args.Rows;
+        for (; row > 0; row--)
         {
             ref float input = ref inputRow;
             ref float output = ref outputRow;

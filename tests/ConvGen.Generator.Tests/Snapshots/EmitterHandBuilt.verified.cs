@@ -160,7 +160,8 @@ namespace Hand.Built
                 ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
                 ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
                 ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-                for (nint row = args.Rows; row > 0; row--)
+                nint row = args.Rows;
+                for (; row > 0; row--)
                 {
                     ref float input = ref inputRow;
                     ref float output = ref outputRow;
@@ -314,7 +315,8 @@ namespace Hand.Built
                 ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
                 ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
                 ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-                for (nint row = args.Rows; row > 0; row--)
+                nint row = args.Rows;
+                for (; row > 0; row--)
                 {
                     ref float input = ref inputRow;
                     ref float output = ref outputRow;
@@ -440,7 +442,8 @@ namespace Hand.Built
                 ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
                 ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
                 ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-                for (nint row = args.Rows; row > 0; row--)
+                nint row = args.Rows;
+                for (; row > 0; row--)
                 {
                     ref float input = ref inputRow;
                     ref float output = ref outputRow;
@@ -576,7 +579,8 @@ namespace Hand.Built
                 ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
                 ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
                 ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-                for (nint row = args.Rows; row > 0; row--)
+                nint row = args.Rows;
+                for (; row > 0; row--)
                 {
                     ref float input = ref inputRow;
                     ref float output = ref outputRow;
@@ -744,7 +748,8 @@ namespace Hand.Built
                 ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
                 ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
                 ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-                for (nint row = args.Rows; row > 0; row--)
+                nint row = args.Rows;
+                for (; row > 0; row--)
                 {
                     ref float input = ref inputRow;
                     ref float output = ref outputRow;
@@ -828,7 +833,8 @@ namespace Hand.Built
                 ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
                 ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
                 ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-                for (nint row = args.Rows; row > 0; row--)
+                nint row = args.Rows;
+                for (; row > 0; row--)
                 {
                     ref float input = ref inputRow;
                     ref float output = ref outputRow;
@@ -926,7 +932,8 @@ namespace Hand.Built
                 ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
                 ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
                 ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-                for (nint row = args.Rows; row > 0; row--)
+                nint row = args.Rows;
+                for (; row > 0; row--)
                 {
                     ref float input = ref inputRow;
                     ref float output = ref outputRow;
@@ -1038,7 +1045,8 @@ namespace Hand.Built
                 ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
                 ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
                 ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-                for (nint row = args.Rows; row > 0; row--)
+                nint row = args.Rows;
+                for (; row > 0; row--)
                 {
                     ref float input = ref inputRow;
                     ref float output = ref outputRow;

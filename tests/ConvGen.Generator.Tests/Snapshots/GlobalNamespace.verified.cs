@@ -133,7 +133,8 @@ partial class GlobalLayer : global::ConvGen.IConvKernel
         ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
         ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
         ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-        for (nint row = args.Rows; row > 0; row--)
+        nint row = args.Rows;
+        for (; row > 0; row--)
         {
             ref float input = ref inputRow;
             ref float output = ref outputRow;
@@ -738,7 +739,8 @@ partial class GlobalLayer : global::ConvGen.IConvKernel
         ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
         ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
         ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-        for (nint row = args.Rows; row > 0; row--)
+        nint row = args.Rows;
+        for (; row > 0; row--)
         {
             ref float input = ref inputRow;
             ref float output = ref outputRow;
@@ -1061,7 +1063,8 @@ partial class GlobalLayer : global::ConvGen.IConvKernel
         ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
         ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
         ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-        for (nint row = args.Rows; row > 0; row--)
+        nint row = args.Rows;
+        for (; row > 0; row--)
         {
             ref float input = ref inputRow;
             ref float output = ref outputRow;
@@ -1290,7 +1293,8 @@ partial class GlobalLayer : global::ConvGen.IConvKernel
         ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
         ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
         ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-        for (nint row = args.Rows; row > 0; row--)
+        nint row = args.Rows;
+        for (; row > 0; row--)
         {
             ref float input = ref inputRow;
             ref float output = ref outputRow;
@@ -1533,7 +1537,8 @@ partial class GlobalLayer : global::ConvGen.IConvKernel
         ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
         ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
         ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-        for (nint row = args.Rows; row > 0; row--)
+        nint row = args.Rows;
+        for (; row > 0; row--)
         {
             ref float input = ref inputRow;
             ref float output = ref outputRow;

@@ -150,7 +150,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
@@ -1538,7 +1539,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
@@ -2314,7 +2316,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
@@ -3253,7 +3256,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;

@@ -139,7 +139,8 @@ namespace Models.Vision
                     ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
                     ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
                     ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-                    for (nint row = args.Rows; row > 0; row--)
+                    nint row = args.Rows;
+                    for (; row > 0; row--)
                     {
                         ref float input = ref inputRow;
                         ref float output = ref outputRow;
@@ -753,7 +754,8 @@ namespace Models.Vision
                     ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
                     ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
                     ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-                    for (nint row = args.Rows; row > 0; row--)
+                    nint row = args.Rows;
+                    for (; row > 0; row--)
                     {
                         ref float input = ref inputRow;
                         ref float output = ref outputRow;
@@ -1347,7 +1349,8 @@ namespace Models.Vision
                     ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
                     ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
                     ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-                    for (nint row = args.Rows; row > 0; row--)
+                    nint row = args.Rows;
+                    for (; row > 0; row--)
                     {
                         ref float input = ref inputRow;
                         ref float output = ref outputRow;
@@ -1585,7 +1588,8 @@ namespace Models.Vision
                     ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
                     ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
                     ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-                    for (nint row = args.Rows; row > 0; row--)
+                    nint row = args.Rows;
+                    for (; row > 0; row--)
                     {
                         ref float input = ref inputRow;
                         ref float output = ref outputRow;
@@ -1833,7 +1837,8 @@ namespace Models.Vision
                     ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
                     ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
                     ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-                    for (nint row = args.Rows; row > 0; row--)
+                    nint row = args.Rows;
+                    for (; row > 0; row--)
                     {
                         ref float input = ref inputRow;
                         ref float output = ref outputRow;

@@ -159,7 +159,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
@@ -1050,7 +1051,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
@@ -1869,7 +1871,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
@@ -2296,7 +2299,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
@@ -2627,7 +2631,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;

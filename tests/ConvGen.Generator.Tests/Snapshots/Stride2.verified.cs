@@ -146,7 +146,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
@@ -892,7 +893,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
@@ -1500,7 +1502,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
@@ -1743,7 +1746,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
@@ -2075,7 +2079,8 @@ namespace Models
             ref float inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, start);
             ref float outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, start);
             ref float residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, start);
-            for (nint row = args.Rows; row > 0; row--)
+            nint row = args.Rows;
+            for (; row > 0; row--)
             {
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
