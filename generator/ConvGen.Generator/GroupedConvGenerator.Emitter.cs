@@ -360,12 +360,7 @@ public sealed partial class GroupedConvGenerator
                 w.WriteLine($"r = ref {Unsafe}.Add(ref r, outputPitch);");
             }
             if (s.Bias) w.WriteLine($"bias = {V}.Create({Unsafe}.Add(ref args.Bias, {c}));");
-            string Sum(int v) => s.Bias ? $"c{c}v{v} + bias" : $"c{c}v{v}";
-            for (int v = 0; v < m.Vectors - 1; v++)
-                w.WriteLine($"global::ConvGen.TileStore.Full({Sum(v)}, ref {Unsafe}.Add(ref y, {8 * v}), ref {Unsafe}.Add(ref r, {8 * v}), hasResidual, {activation});");
-            int last = m.Vectors - 1;
-            w.WriteLine($"if (lanes == 8) global::ConvGen.TileStore.Full({Sum(last)}, ref {Unsafe}.Add(ref y, {8 * last}), ref {Unsafe}.Add(ref r, {8 * last}), hasResidual, {activation});");
-            w.WriteLine($"else global::ConvGen.TileStore.Partial({Sum(last)}, ref {Unsafe}.Add(ref y, {8 * last}), ref {Unsafe}.Add(ref r, {8 * last}), hasResidual, lanes, {activation});");
+            EmitStores(w, s, m, $"c{c}v", "y", "r", activation);
         }
         w.WriteLine($"input = ref {Unsafe}.Add(ref input, {m.TileWidth});");
         w.WriteLine($"output = ref {Unsafe}.Add(ref output, {m.TileWidth});");
@@ -424,12 +419,7 @@ public sealed partial class GroupedConvGenerator
                 w.WriteLine($"ref float outputBelow = ref {Unsafe}.Add(ref output, args.OutputRowPitch);");
                 w.WriteLine($"ref float residualBelow = ref {Unsafe}.Add(ref residual, args.OutputRowPitch);");
             }
-            string Sum(int v) => s.Bias ? $"{acc}{v} + bias" : $"{acc}{v}";
-            for (int v = 0; v < m.Vectors - 1; v++)
-                w.WriteLine($"global::ConvGen.TileStore.Full({Sum(v)}, ref {Unsafe}.Add(ref {y}, {8 * v}), ref {Unsafe}.Add(ref {res}, {8 * v}), hasResidual, {activation});");
-            int last = m.Vectors - 1;
-            w.WriteLine($"if (lanes == 8) global::ConvGen.TileStore.Full({Sum(last)}, ref {Unsafe}.Add(ref {y}, {8 * last}), ref {Unsafe}.Add(ref {res}, {8 * last}), hasResidual, {activation});");
-            w.WriteLine($"else global::ConvGen.TileStore.Partial({Sum(last)}, ref {Unsafe}.Add(ref {y}, {8 * last}), ref {Unsafe}.Add(ref {res}, {8 * last}), hasResidual, lanes, {activation});");
+            EmitStores(w, s, m, acc, y, res, activation);
         }
         w.WriteLine($"input = ref {Unsafe}.Add(ref input, {m.TileWidth});");
         w.WriteLine($"output = ref {Unsafe}.Add(ref output, {m.TileWidth});");
@@ -441,6 +431,22 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine($"residualRow = ref {Unsafe}.Add(ref residualRow, 2 * args.OutputRowPitch);");
         w.Indent--;
         w.WriteLine("}");
+    }
+
+    /// <summary>
+    /// Stores one channel's accumulators (<paramref name="accumulators"/>0, 1, …) at <paramref name="output"/> with the
+    /// bias (when the layer has one), residual and activation; the last vector stores <c>lanes</c> lanes when fewer than 8.
+    /// </summary>
+    private static void EmitStores(IndentedTextWriter w, LayerSpec s, TileMethod m, string accumulators, string output,
+        string residual, string activation)
+    {
+        string Sum(int v) => s.Bias ? $"{accumulators}{v} + bias" : $"{accumulators}{v}";
+        string At(string name, int v) => $"ref {Unsafe}.Add(ref {name}, {8 * v})";
+        for (int v = 0; v < m.Vectors - 1; v++)
+            w.WriteLine($"global::ConvGen.TileStore.Full({Sum(v)}, {At(output, v)}, {At(residual, v)}, hasResidual, {activation});");
+        int last = m.Vectors - 1;
+        w.WriteLine($"if (lanes == 8) global::ConvGen.TileStore.Full({Sum(last)}, {At(output, last)}, {At(residual, last)}, hasResidual, {activation});");
+        w.WriteLine($"else global::ConvGen.TileStore.Partial({Sum(last)}, {At(output, last)}, {At(residual, last)}, hasResidual, lanes, {activation});");
     }
 
     /// <summary>The offset of a (phase plane, row) start, as an expression of the run-time pitches.</summary>
