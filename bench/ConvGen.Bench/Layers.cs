@@ -107,15 +107,16 @@ public static class Layers
     });
 
     /// <summary>
-    /// Throws unless every element of <paramref name="got"/> is within <c>(n + 3)·2⁻²³·Σ|terms|</c> of the
-    /// reference (n = (Cin/G)·K·K; the bound ConvHarness uses). A NaN or a wrong tap or channel fails it.
+    /// Throws unless every element of <paramref name="got"/> is within <c>(n + 4)·2⁻²³·Σ|terms|</c> of the
+    /// reference (n = (Cin/G)·K·K; ConvHarness's bound plus one unit for the magnitude's own rounding to float).
+    /// A NaN or a wrong tap or channel fails it.
     /// </summary>
     public static void Check(Layer layer, string kernel, ReadOnlySpan<float> got)
     {
         Expected e = ExpectedOf(layer);
         if (got.Length != e.Output.Length) throw new InvalidOperationException($"{kernel} on {layer}: output length {got.Length}, expected {e.Output.Length}.");
         // The magnitude is itself rounded to float: allow one more unit for it.
-        double unit = (layer.Spec.CinPerGroup * layer.Spec.Taps + 4) * Math.ScaleB(1.0, -23);
+        double unit = ConvHarness.ErrorUnit(layer.Spec) + Math.ScaleB(1.0, -23);
         int failures = 0, first = -1;
         for (int i = 0; i < got.Length; i++)
         {

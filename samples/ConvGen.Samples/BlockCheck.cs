@@ -89,7 +89,7 @@ public sealed class BlockReference
 /// <item>One layer's own rounding. A float kernel sums n + 3 terms (n = (Cin/G)·K·K products, bias, residual) in
 /// some order, with or without FMA: its error is at most (n + 3)·u·Σ|terms|, u = 2⁻²⁴. The reference sums in
 /// double and rounds once: at most u·Σ|terms|. So on the same input the two differ by at most <c>unit·M</c>,
-/// unit = (n + 3)·2⁻²³ (the harness's factor), M = Σ|terms| = Σ|w|·|x| + |b| + |residual|.</item>
+/// unit = ConvHarness.ErrorUnit = (n + 3)·2⁻²³, M = Σ|terms| = Σ|w|·|x| + |b| + |residual|.</item>
 /// <item>Errors coming in. If a layer's inputs already differ by at most E (elementwise), its sums differ by at most
 /// P = Σ|w|·E more. ReLU and ReLU6 do not enlarge a difference, the shuffle only moves it, and the residual is the
 /// block input, the same for both. So E_out = unit·M + P, with M taken over |x| + E so that it bounds the
@@ -140,7 +140,7 @@ public static class BlockCheck
             var propagated = new float[length];
             new ReferenceConv(absSpec, absWeights, new float[spec.Cout]).Forward(error, propagated, h, w, batch);
 
-            double unit = (spec.CinPerGroup * spec.Taps + 3) * Math.ScaleB(1.0, -23);
+            double unit = ConvHarness.ErrorUnit(spec);
             layerBounds[l] = magnitude.Select(m => (float)(unit * m)).ToArray();
             error = bounds[l] = layerBounds[l].Select((b, i) => b + propagated[i]).ToArray();
             x = outputs[l];

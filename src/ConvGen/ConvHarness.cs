@@ -123,7 +123,7 @@ public static class ConvHarness
     internal static HarnessCase Compare(ConvSpec spec, HarnessSize size, ReadOnlySpan<float> expected,
         ReadOnlySpan<double> magnitude, ReadOnlySpan<float> got)
     {
-        double unit = (spec.CinPerGroup * spec.Taps + 3) * Math.ScaleB(1.0, -23);
+        double unit = ErrorUnit(spec);
         int failures = 0, worstAt = -1;
         double maxError = 0, worstRatio = 0;
         for (int i = 0; i < expected.Length; i++)
@@ -148,6 +148,12 @@ public static class ConvHarness
         int x = index % ow, y = index / ow % oh, c = index / ow / oh % spec.Cout, n = index / ow / oh / spec.Cout;
         return $"[n={n}, c={c}, y={y}, x={x}]: expected {expected:G9}, got {got:G9}";
     }
+
+    /// <summary>
+    /// The harness's bound per unit of magnitude: an output may differ from the reference by at most
+    /// <c>ErrorUnit(spec)·Σ|terms|</c>, where <c>ErrorUnit = (n + 3)·2⁻²³</c>, n = (Cin/G)·K·K.
+    /// </summary>
+    public static double ErrorUnit(ConvSpec spec) => (spec.CinPerGroup * spec.Taps + 3) * Math.ScaleB(1.0, -23);
 
     internal static float[] RandomArray(Random random, int length)
     {
