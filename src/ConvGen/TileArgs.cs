@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace ConvGen;
 
@@ -72,8 +73,27 @@ public static class TileStore
     /// <summary>
     /// Stores the first <paramref name="lanes"/> lanes of <paramref name="sum"/> (bias already added) with the
     /// residual and activation: the last, partial vector of a segment, which must not touch memory past it.
+    /// With AVX-512 it is one masked load and store (inlined, so that a tile keeps its registers); the references
+    /// must point into pinned memory, as every tile's do.
     /// </summary>
-    public static void Partial(Vector256<float> sum, ref float output, ref float residual, bool hasResidual, int lanes,
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Partial(Vector256<float> sum, ref float output, ref float residual, bool hasResidual, int lanes,
+        ConvActivation activation)
+    {
+        if (!Avx512F.VL.IsSupported)
+        {
+            PartialScalar(sum, ref output, ref residual, hasResidual, lanes, activation);
+            return;
+        }
+        Vector256<float> mask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(lanes)).AsSingle();
+        fixed (float* y = &output, r = &residual)
+        {
+            if (hasResidual) sum += Avx512F.VL.MaskLoad(r, mask, Vector256<float>.Zero);
+            Avx512F.VL.MaskStore(y, mask, Activate(sum, activation));
+        }
+    }
+
+    private static void PartialScalar(Vector256<float> sum, ref float output, ref float residual, bool hasResidual, int lanes,
         ConvActivation activation)
     {
         for (int i = 0; i < lanes; i++)
@@ -89,9 +109,15 @@ public static class TileStore
     public static void Full(Vector256<float> sum, ref float output, ref float residual, bool hasResidual, ConvActivation activation)
     {
         if (hasResidual) sum += Vector256.LoadUnsafe(ref residual);
+        Activate(sum, activation).StoreUnsafe(ref output);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Activate(Vector256<float> sum, ConvActivation activation)
+    {
         if (activation != ConvActivation.None) sum = Vector256.Max(sum, Vector256<float>.Zero);
         if (activation == ConvActivation.Relu6) sum = Vector256.Min(sum, Vector256.Create(6f));
-        sum.StoreUnsafe(ref output);
+        return sum;
     }
 
     /// <summary>The activation of one float, NaN-propagating.</summary>
