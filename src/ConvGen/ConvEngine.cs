@@ -237,7 +237,7 @@ public static unsafe class ConvEngine
     private readonly struct Geometry
     {
         public readonly int Height, Width, OutHeight, OutWidth, Stride, Padding, Phases, RowReach, ColReach;
-        public readonly int RowPitch, BandRows, Bands, PhasePitch, ChannelPitch, InputScratch, StepRows;
+        public readonly int RowPitch, BandRows, Bands, PhasePitch, ChannelPitch, InputScratch;
         private readonly int _k, _dilation;
 
         public Geometry(TilePlan plan, int height, int width, int minBands)
@@ -250,7 +250,7 @@ public static unsafe class ConvEngine
             // A huge padding, dilation or stride can make the layout larger than any array even for a tiny output:
             // size it in double first (its products can overflow a long), and refuse it rather than overflow an int.
             double reach = Math.Floor((double)(s.K - 1) * s.Dilation / s.Stride);
-            double rowPitch = Math.Ceiling(((double)width + 2.0 * s.Padding) / s.Stride);
+            double rowPitch = Math.Ceiling(((double)width + 2.0 * s.Padding) / s.Stride) + 7;
             double perRow = (double)s.CinPerGroup * s.Stride * s.Stride * rowPitch;
             double bandRows = Math.Clamp(Math.Floor(BandBudgetFloats / perRow) - reach, 1, OutHeight);
             double layout = (double)s.CinPerGroup * s.Stride * s.Stride * rowPitch * (bandRows + reach) + reach + plan.MaxTileWidth + 8;
@@ -260,16 +260,16 @@ public static unsafe class ConvEngine
                     $"Padding = {s.Padding}, Dilation = {s.Dilation}, Stride = {s.Stride}) exceeds the largest array ({Array.MaxLength}).");
             RowReach = ColReach = ConvRules.Reach(s.K, s.Stride, s.Dilation);
             RowPitch = (int)(((long)width + 2L * s.Padding + s.Stride - 1) / s.Stride);
+            // Depthwise rows (stride 1) start on 32-byte boundaries in the band: the packing's stores are aligned.
+            if (s.Stride == 1 && RowPitch != OutWidth && s.CinPerGroup * s.Taps < FlatMinTerms) RowPitch = (RowPitch + 7) & ~7;
             BandRows = (int)bandRows;
             if (minBands > 1) BandRows = Math.Max(1, Math.Min(BandRows, OutHeight / minBands));
             Bands = (OutHeight + BandRows - 1) / BandRows;
             PhasePitch = (BandRows + RowReach) * RowPitch;
             ChannelPitch = Phases * PhasePitch;
             // Tiles past a segment's end read at most one tile and the column reach beyond the last channel.
-            InputScratch = s.CinPerGroup * ChannelPitch + ColReach + plan.MaxTileWidth + 8;
-            // A step: two output rows, or more when rows are short.
-            // A step: about 2,048 input floats per output row's worth of work, at least two rows.
-            StepRows = (int)Math.Max(2, Math.Min(OutHeight, 2048L / Math.Max(1L, (long)OutWidth * s.CinPerGroup)));
+            // The last 16: room to align the band (see RunItem).
+            InputScratch = s.CinPerGroup * ChannelPitch + ColReach + plan.MaxTileWidth + 8 + 16;
         }
 
         public void FillTapOffsets(Span<nint> offsets)
@@ -284,13 +284,13 @@ public static unsafe class ConvEngine
     }
 
     /// <summary>
-    /// Computes one (batch item, group, band of output rows) in steps of a few rows: pack the input rows the step's
-    /// tiles read, then run every block's tiles over the step's output rows, while the next step's input and output
-    /// lines are prefetched. Tiles store with bias, residual and activation applied. Three ways to cut a step
-    /// into segments of consecutive positions:
+    /// Computes one (batch item, group, band of output rows): pack the band's input (1x1 layers with stride 1 and
+    /// no padding read it in place), then run every block's tiles over the band, while the group's next band is
+    /// prefetched. Tiles store with bias, residual and activation applied. Three ways to cut a band into segments
+    /// of consecutive positions:
     /// <list type="bullet">
-    /// <item>contiguous (1x1 layers: no padding between rows): the step's rows are one segment, stored in place;</item>
-    /// <item>flat (many products per output): the step's rows at the packed row pitch are one segment, the few
+    /// <item>contiguous (1x1 layers: no padding between rows): the band's rows are one segment, stored in place;</item>
+    /// <item>flat (many products per output): the band's rows at the packed row pitch are one segment, the few
     /// positions past each row computed and dropped, stored into a scratch (residual copied in first) whose valid
     /// columns are then copied out, so that tiles stay at their full width whatever the row width;</item>
     /// <item>by rows (depthwise): each row is a segment, stored in place, its last vector partially.</item>
@@ -311,7 +311,8 @@ public static unsafe class ConvEngine
         float* x = call.Input + ((long)(n * spec.Cin + g * spec.CinPerGroup) * geo.Height + oh0) * geo.Width;
         bool direct = spec.K == 1 && geo.Stride == 1 && geo.Padding == 0
             && x + (spec.CinPerGroup - 1) * inputPlane + (long)rows * geo.Width + call.Plan.MaxTileWidth + 8 <= call.InputEnd;
-        if (!direct) x = Scratch.Get(0, geo.InputScratch);
+        // The band's first unpadded column on a 32-byte boundary (with RowPitch a multiple of 8, every row's).
+        if (!direct) x = (float*)(((nint)Scratch.Get(0, geo.InputScratch) + geo.Padding % 8 * 4 + 31) & ~(nint)31) - geo.Padding % 8;
         long plane = (long)geo.OutHeight * ow, channelPitch = spec.ShuffleOutput ? spec.Groups * plane : plane;
         // Flat mode's scratch: each channel's rows at the packed row pitch, plus the widest tile past the end.
         int pitch = rows * wq + call.Plan.MaxTileWidth;
@@ -324,48 +325,35 @@ public static unsafe class ConvEngine
             InputChannels = spec.CinPerGroup, TapOffsets = taps, HasResidual = call.Residual != null,
             HasBias = call.Bias != null, Activation = spec.Activation,
         };
-        // A flat band runs as one step: one long segment keeps every tile at its full width (measured faster
-        // than flat steps of a few rows, whose segments end in narrower tiles).
-        int stepRows = flat || contiguous ? rows : geo.StepRows;
-        int packed = 0;
-        for (int r0 = 0; r0 < rows;)
+        // Each mode runs the whole band at once (its input fits L2): measured faster than steps of a few rows,
+        // for flat segments (which would end in narrower tiles) and depthwise rows alike.
+        if (!direct)
         {
-            int r1 = Math.Min(rows, r0 + stepRows);
-            int needed = Math.Min(inRows, r1 + geo.RowReach);
-            if (needed > packed && !direct)
-            {
-                PackRows(in call, n, g, oh0, packed, needed, x);
-                packed = needed;
-            }
-            // Depthwise steps measured faster without software prefetch (the hardware's follows their rows).
-            if (flat || contiguous)
-            {
-                if (!direct) PrefetchInput(in call, n, g, oh0 + packed, stepRows + 1);
-                PrefetchOutput(in call, n, g, oh0 + r1, Math.Min(rows - r1, stepRows));
-            }
-            if (res != null)
-                for (int i = 0; i < coutG; i++)
-                    CopyRows(call.Residual + OutputOffset(in call, n, g, i, oh0 + r0), ow, res + (long)i * pitch + (long)r0 * wq, wq, r1 - r0, ow);
-            args.Count = flat ? (nint)(r1 - r0 - 1) * wq + ow : contiguous ? (nint)(r1 - r0) * ow : ow;
-            args.Rows = flat || contiguous ? 1 : r1 - r0;
-            for (int b = 0; b < blocks.Length; b++)
-            {
-                TileBlock block = blocks[b];
-                int first = block.FirstChannel;
-                long at = OutputOffset(in call, n, g, first, oh0 + r0), local = (long)first * pitch + (long)r0 * wq;
-                args.Block = block;
-                args.Input = ref x[(nint)r0 * wq];
-                args.Weights = ref call.Weights[call.Plan.WeightOffset(g, b)];
-                args.Output = ref flat ? ref y[local] : ref call.Output[at];
-                args.Residual = ref res != null ? ref res[local] : ref call.Residual != null ? ref call.Residual[at] : ref args.Output;
-                args.Bias = ref call.Bias != null ? ref call.Bias[g * coutG + first] : ref args.Output;
-                TTiles.Run(b, ref args);
-            }
-            if (flat)
-                for (int i = 0; i < coutG; i++)
-                    CopyRows(y + (long)i * pitch + (long)r0 * wq, wq, call.Output + OutputOffset(in call, n, g, i, oh0 + r0), ow, r1 - r0, ow);
-            r0 = r1;
+            PackRows(in call, n, g, oh0, 0, inRows, x);
+            // The group's next band, if any, while this one's tiles run (the hardware follows depthwise rows).
+            if (flat || contiguous) PrefetchInput(in call, n, g, oh0 + inRows, inRows);
         }
+        if (res != null)
+            for (int i = 0; i < coutG; i++)
+                CopyRows(call.Residual + OutputOffset(in call, n, g, i, oh0), ow, res + (long)i * pitch, wq, rows, ow);
+        args.Count = flat ? (nint)(rows - 1) * wq + ow : contiguous ? (nint)rows * ow : ow;
+        args.Rows = flat || contiguous ? 1 : rows;
+        for (int b = 0; b < blocks.Length; b++)
+        {
+            TileBlock block = blocks[b];
+            int first = block.FirstChannel;
+            long at = OutputOffset(in call, n, g, first, oh0), local = (long)first * pitch;
+            args.Block = block;
+            args.Input = ref x[0];
+            args.Weights = ref call.Weights[call.Plan.WeightOffset(g, b)];
+            args.Output = ref flat ? ref y[local] : ref call.Output[at];
+            args.Residual = ref res != null ? ref res[local] : ref call.Residual != null ? ref call.Residual[at] : ref args.Output;
+            args.Bias = ref call.Bias != null ? ref call.Bias[g * coutG + first] : ref args.Output;
+            TTiles.Run(b, ref args);
+        }
+        if (flat)
+            for (int i = 0; i < coutG; i++)
+                CopyRows(y + (long)i * pitch, wq, call.Output + OutputOffset(in call, n, g, i, oh0), ow, rows, ow);
     }
 
     /// <summary>Where output channel <paramref name="i"/> of group g (after the shuffle, if any) has row oh.</summary>
@@ -416,7 +404,7 @@ public static unsafe class ConvEngine
 
     /// <summary>
     /// Asks for the input rows that phase-plane rows [from, from + count) of group g will copy, so that the copy of
-    /// the next step finds them in cache while this step's tiles run.
+    /// the next band finds them in cache while this band's tiles run.
     /// </summary>
     private static void PrefetchInput(in Call call, int n, int g, int from, int count)
     {
@@ -429,20 +417,6 @@ public static unsafe class ConvEngine
         for (int ci = 0; ci < spec.CinPerGroup; ci++)
             PrefetchLines(call.Input + ((long)(n * spec.Cin + g * spec.CinPerGroup + ci) * geo.Height + first) * geo.Width,
                 (long)(last - first) * geo.Width);
-    }
-
-    /// <summary>Asks for the output rows [from, from + count) of group g's channels that the next step stores.</summary>
-    private static void PrefetchOutput(in Call call, int n, int g, int from, int count)
-    {
-        if (!Sse.IsSupported || count <= 0) return;
-        ref readonly Geometry geo = ref call.Geometry;
-        ConvSpec spec = call.Plan.Spec;
-        for (int i = 0; i < spec.CoutPerGroup; i++)
-        {
-            int position = spec.ShuffleOutput ? i * spec.Groups + g : g * spec.CoutPerGroup + i;
-            PrefetchLines(call.Output + ((long)(n * spec.Cout + position) * geo.OutHeight + from) * geo.OutWidth,
-                (long)count * geo.OutWidth);
-        }
     }
 
     private static void PrefetchLines(float* start, long count)
