@@ -260,8 +260,18 @@ public static unsafe class ConvEngine
                     $"Padding = {s.Padding}, Dilation = {s.Dilation}, Stride = {s.Stride}) exceeds the largest array ({Array.MaxLength}).");
             RowReach = ColReach = ConvRules.Reach(s.K, s.Stride, s.Dilation);
             RowPitch = (int)(((long)width + 2L * s.Padding + s.Stride - 1) / s.Stride);
-            // Depthwise rows (stride 1) start on 32-byte boundaries in the band: the packing's stores are aligned.
-            if (s.Stride == 1 && RowPitch != OutWidth && s.CinPerGroup * s.Taps < FlatMinTerms) RowPitch = (RowPitch + 7) & ~7;
+            if (s.Stride == 1 && RowPitch != OutWidth && s.CinPerGroup * s.Taps < FlatMinTerms)
+            {
+                // Depthwise rows start on 32-byte boundaries in the band: the packing's stores are aligned.
+                RowPitch = (RowPitch + 7) & ~7;
+            }
+            else if (s.Stride == 1 && s.Padding <= (s.K - 1) * s.Dilation)
+            {
+                // Consecutive rows share their padding columns (a row's right padding is the next one's left): the
+                // taps of a row's last output reach exactly p columns past its data. Flat segments compute p
+                // positions fewer per row (49 lanes of 56 rather than 64 at 7x7).
+                RowPitch = width + s.Padding;
+            }
             BandRows = (int)bandRows;
             if (minBands > 1) BandRows = Math.Max(1, Math.Min(BandRows, OutHeight / minBands));
             Bands = (OutHeight + BandRows - 1) / BandRows;
@@ -484,9 +494,11 @@ public static unsafe class ConvEngine
             {
                 float* dst = plane + (long)lr * wq;
                 int iy = oh0 + lr - p;
+                // A row and its padding on both sides: with shared padding columns (wq = width + p) the right
+                // padding is the next row's left, written again there; after the band's last row it is needed.
                 if ((uint)iy >= (uint)height)
                 {
-                    Fill(dst, 0, wq);
+                    Fill(dst, 0, Math.Max(wq, width + 2 * p));
                     continue;
                 }
                 for (int i = 0; i < p; i++) { dst[i] = 0; dst[p + width + i] = 0; }
