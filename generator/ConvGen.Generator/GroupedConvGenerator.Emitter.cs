@@ -46,7 +46,7 @@ public sealed partial class GroupedConvGenerator
 
     private static void EmitClass(IndentedTextWriter w, LayerModel model, KernelPlan wide, KernelPlan narrow)
     {
-        bool twoPlans = !wide.Blocks.Equals(narrow.Blocks) || !wide.Methods.Equals(narrow.Methods);
+        bool twoPlans = !wide.Blocks.Equals(narrow.Blocks) || !wide.Methods.Equals(narrow.Methods) || wide.Positions != narrow.Positions;
         LayerSpec s = model.Spec;
         string name = model.Name;
         string activation = "global::ConvGen.ConvActivation." + LayerSpec.ActivationNames[s.Activation];
@@ -151,6 +151,11 @@ public sealed partial class GroupedConvGenerator
             w.WriteLine();
             EmitTile(w, wide.Spec, tile);
         }
+        if (wide.Positions is PositionTile positions)
+        {
+            w.WriteLine();
+            EmitPositions(w, wide.Spec, positions);
+        }
         w.Indent--;
         w.WriteLine("}");
     }
@@ -197,6 +202,13 @@ public sealed partial class GroupedConvGenerator
         }
         w.Indent--;
         w.WriteLine("}");
+        if (plan.Positions is PositionTile positions)
+        {
+            w.WriteLine();
+            w.WriteLine($"public static int PositionTileChannels => {positions.Channels};");
+            w.WriteLine();
+            w.WriteLine($"public static void RunPositions(int block, ref global::ConvGen.TileArgs args) => {positions.Name}(ref args);");
+        }
         w.Indent--;
         w.WriteLine("}");
     }
@@ -370,6 +382,92 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine($"inputRow = ref {Unsafe}.Add(ref inputRow, args.RowPitch);");
         w.WriteLine($"outputRow = ref {Unsafe}.Add(ref outputRow, args.OutputRowPitch);");
         w.WriteLine($"residualRow = ref {Unsafe}.Add(ref residualRow, args.OutputRowPitch);");
+        w.Indent--;
+        w.WriteLine("}");
+        w.Indent--;
+        w.WriteLine("}");
+    }
+
+    /// <summary>
+    /// The position tile: <c>m.Positions</c> consecutive output positions of the band (across row ends: each has its
+    /// own input reference) × <c>m.Channels</c> output channels, each broadcast input feeding <c>m.Vectors</c> FMAs;
+    /// the accumulators are transposed to positions a channel and stored in place. The last tile repeats the band's
+    /// last position in the positions past it and stores only the band's.
+    /// </summary>
+    private static void EmitPositions(IndentedTextWriter w, LayerSpec s, PositionTile m)
+    {
+        (List<(int Phase, int Row)> starts, (int Start, int Column)[] taps) = TapLayout(s);
+        int blockWeights = s.CinPerGroup * s.Taps * 8, n = m.Positions;
+        string activation = "global::ConvGen.ConvActivation." + LayerSpec.ActivationNames[s.Activation];
+        w.WriteLine($"/// <summary>{m.Channels} output channels × {n} positions, vectorised over channels ({m.Vectors * n} accumulators); " +
+                    $"{m.ChunkChannels} input channel{(m.ChunkChannels > 1 ? "s" : "")} × {s.Taps} taps unrolled " +
+                    $"({m.ChunkChannels * s.Taps * m.Vectors * n} FMAs){(m.Chunks > 1 ? $", run {m.Chunks} times" : "")}. Computes every position of the band.</summary>");
+        w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+        w.WriteLine($"private static void {m.Name}(ref global::ConvGen.TileArgs args)");
+        w.WriteLine("{");
+        w.Indent++;
+        for (int i = 0; i < starts.Count; i++)
+            if (starts[i] != (0, 0)) w.WriteLine($"nint start{i} = {Offset(starts[i].Phase, starts[i].Row)};");
+        w.WriteLine("nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch, count = args.Count, width = args.OutputRowPitch, pitch = args.RowPitch;");
+        w.WriteLine("bool hasResidual = args.HasResidual;");
+        w.WriteLine("// Row and column of the tile's first position.");
+        w.WriteLine("nint row = 0, column = 0;");
+        w.WriteLine($"for (nint q = 0; q < count; q += {n})");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("nint r = row, c = column;");
+        for (int p = 0; p < n; p++)
+        {
+            if (p > 0) w.WriteLine($"if (q + {p} < count && ++c == width) {{ c = 0; r++; }}");
+            w.WriteLine($"ref float x{p} = ref {Unsafe}.Add(ref args.Input, r * pitch + c);");
+        }
+        w.WriteLine("if (++c == width) { c = 0; r++; }");
+        w.WriteLine("row = r; column = c;");
+        for (int p = 0; p < n; p++)
+            w.WriteLine($"{V}<float> " + string.Join(", ", Enumerable.Range(0, m.Vectors).Select(v => $"p{p}v{v} = {V}<float>.Zero")) + ";");
+        w.WriteLine($"{V}<float> b, " + string.Join(", ", Enumerable.Range(0, m.Vectors).Select(v => $"w{v}")) + ";");
+        w.WriteLine("ref float w = ref args.Weights;");
+        if (m.Chunks > 1)
+        {
+            w.WriteLine($"for (int chunk = 0; chunk < {m.Chunks}; chunk++)");
+            w.WriteLine("{");
+            w.Indent++;
+        }
+        for (int ci = 0; ci < m.ChunkChannels; ci++)
+        {
+            w.WriteLine($"// input channel {(m.Chunks > 1 ? $"{m.ChunkChannels}·chunk + {ci}" : ci.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
+            for (int t = 0; t < s.Taps; t++)
+            {
+                (int start, int column) = taps[t];
+                int weight = (ci * s.Taps + t) * 8;
+                for (int v = 0; v < m.Vectors; v++)
+                    w.WriteLine($"w{v} = {V}.LoadUnsafe(ref w, {v * blockWeights + weight});");
+                string offset = starts[start] == (0, 0) ? $"{column}" : $"start{start} + {column}";
+                for (int p = 0; p < n; p++)
+                {
+                    w.WriteLine($"b = {V}.Create({Unsafe}.Add(ref x{p}, {offset}));");
+                    for (int v = 0; v < m.Vectors; v++) w.WriteLine($"p{p}v{v} = {Fma}(b, w{v}, p{p}v{v});");
+                }
+            }
+            for (int p = 0; p < n; p++)
+                w.WriteLine($"x{p} = ref {Unsafe}.Add(ref x{p}, channelPitch);");
+        }
+        if (m.Chunks > 1)
+        {
+            w.WriteLine($"w = ref {Unsafe}.Add(ref w, {m.ChunkChannels * s.Taps * 8});");
+            w.Indent--;
+            w.WriteLine("}");
+        }
+        w.WriteLine($"int lanes = count - q < {n} ? (int)(count - q) : {n};");
+        w.WriteLine($"ref float y = ref {Unsafe}.Add(ref args.Output, q);");
+        w.WriteLine($"ref float res = ref {Unsafe}.Add(ref args.Residual, q);");
+        for (int v = 0; v < m.Vectors; v++)
+        {
+            string Ref(string name, string step) => v == 0 ? $"ref {name}" : $"ref {Unsafe}.Add(ref {name}, {8 * v}{step})";
+            string values = string.Join(", ", Enumerable.Range(0, 8).Select(p => p < n ? $"p{p}v{v}" : $"{V}<float>.Zero"));
+            w.WriteLine($"global::ConvGen.TileStore.Transposed({values}, {Ref("y", " * outputPitch")}, {Ref("res", " * outputPitch")}, " +
+                        $"outputPitch, hasResidual, lanes, {Ref("args.Bias", "")}, {Bool(s.Bias)}, {activation});");
+        }
         w.Indent--;
         w.WriteLine("}");
         w.Indent--;

@@ -20,6 +20,12 @@ internal static class ConvRules
     public const int MaxLength = 0x7FFFFFC7;
 
     /// <summary>
+    /// Layers whose outputs sum at least this many products, Cin/Groups·K·K, run in flat segments (see the engine):
+    /// the copy of their output is cheap beside their tiles. Depthwise layers (9 products) run by rows.
+    /// </summary>
+    public const int FlatMinTerms = 32;
+
+    /// <summary>
     /// Checks a shape; returns the first problem, the property it concerns and a sentence saying what is expected.
     /// </summary>
     public static ShapeProblem Check(int cin, int cout, int k, int groups, int stride, int padding, int dilation,

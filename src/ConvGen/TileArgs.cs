@@ -65,6 +65,20 @@ public interface ITileKernels
 {
     /// <summary>Computes block <paramref name="block"/> over the segment of <paramref name="args"/>.</summary>
     static abstract void Run(int block, ref TileArgs args);
+
+    /// <summary>
+    /// Output channels one call of <see cref="RunPositions"/> computes: that many consecutive blocks of 8, from the
+    /// block it is given. 0 (the default): the kernel has no position tiles.
+    /// </summary>
+    static virtual int PositionTileChannels => 0;
+
+    /// <summary>
+    /// Computes <see cref="PositionTileChannels"/> output channels from block <paramref name="block"/> over the
+    /// <see cref="TileArgs.Count"/> output positions of a band (every output row, <see cref="TileArgs.OutputRowPitch"/>
+    /// wide), vectorised over output channels, and stores them at <c>Output[c·OutputPitch + q]</c>. For layers
+    /// whose rows are short, where tiles along the positions would leave lanes idle.
+    /// </summary>
+    static virtual void RunPositions(int block, ref TileArgs args) => throw new NotSupportedException();
 }
 
 /// <summary>The store of a tile's accumulators, shared by generated and run-time tiles.</summary>
@@ -86,11 +100,9 @@ public static class TileStore
             return;
         }
         Vector256<float> mask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(lanes)).AsSingle();
-        fixed (float* y = &output, r = &residual)
-        {
-            if (hasResidual) sum += Avx512F.VL.MaskLoad(r, mask, Vector256<float>.Zero);
-            Avx512F.VL.MaskStore(y, mask, Activate(sum, activation));
-        }
+        // Pinned already: no fixed (its pinned locals would live on the stack).
+        if (hasResidual) sum += Avx512F.VL.MaskLoad((float*)Unsafe.AsPointer(ref residual), mask, Vector256<float>.Zero);
+        Avx512F.VL.MaskStore((float*)Unsafe.AsPointer(ref output), mask, Activate(sum, activation));
     }
 
     private static void PartialScalar(Vector256<float> sum, ref float output, ref float residual, bool hasResidual, int lanes,
@@ -118,6 +130,43 @@ public static class TileStore
         if (activation != ConvActivation.None) sum = Vector256.Max(sum, Vector256<float>.Zero);
         if (activation == ConvActivation.Relu6) sum = Vector256.Min(sum, Vector256.Create(6f));
         return sum;
+    }
+
+    /// <summary>
+    /// Stores a position tile's 8 channels: <paramref name="p0"/> … <paramref name="p7"/> hold positions 0 … 7,
+    /// one output channel a lane; transposed (AVX) so that channel <c>c</c>'s positions are one vector, stored at
+    /// <c>output[c·outputPitch]</c> with its bias, the residual and the activation, <paramref name="lanes"/> of them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Transposed(Vector256<float> p0, Vector256<float> p1, Vector256<float> p2, Vector256<float> p3,
+        Vector256<float> p4, Vector256<float> p5, Vector256<float> p6, Vector256<float> p7, ref float output, ref float residual,
+        nint outputPitch, bool hasResidual, int lanes, ref float bias, bool hasBias, ConvActivation activation)
+    {
+        // Pairs of positions interleaved, then quadruples, then the 128-bit halves: channels c and c + 4 come out of
+        // the same quadruples.
+        Vector256<float> t0 = Avx.UnpackLow(p0, p1), t1 = Avx.UnpackHigh(p0, p1), t2 = Avx.UnpackLow(p2, p3), t3 = Avx.UnpackHigh(p2, p3);
+        Vector256<float> t4 = Avx.UnpackLow(p4, p5), t5 = Avx.UnpackHigh(p4, p5), t6 = Avx.UnpackLow(p6, p7), t7 = Avx.UnpackHigh(p6, p7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        StoreChannel(Avx.Permute2x128(u0, u4, 0x20), 0, ref output, ref residual, outputPitch, hasResidual, lanes, ref bias, hasBias, activation);
+        StoreChannel(Avx.Permute2x128(u1, u5, 0x20), 1, ref output, ref residual, outputPitch, hasResidual, lanes, ref bias, hasBias, activation);
+        StoreChannel(Avx.Permute2x128(u2, u6, 0x20), 2, ref output, ref residual, outputPitch, hasResidual, lanes, ref bias, hasBias, activation);
+        StoreChannel(Avx.Permute2x128(u3, u7, 0x20), 3, ref output, ref residual, outputPitch, hasResidual, lanes, ref bias, hasBias, activation);
+        StoreChannel(Avx.Permute2x128(u0, u4, 0x31), 4, ref output, ref residual, outputPitch, hasResidual, lanes, ref bias, hasBias, activation);
+        StoreChannel(Avx.Permute2x128(u1, u5, 0x31), 5, ref output, ref residual, outputPitch, hasResidual, lanes, ref bias, hasBias, activation);
+        StoreChannel(Avx.Permute2x128(u2, u6, 0x31), 6, ref output, ref residual, outputPitch, hasResidual, lanes, ref bias, hasBias, activation);
+        StoreChannel(Avx.Permute2x128(u3, u7, 0x31), 7, ref output, ref residual, outputPitch, hasResidual, lanes, ref bias, hasBias, activation);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreChannel(Vector256<float> sum, int c, ref float output, ref float residual, nint outputPitch,
+        bool hasResidual, int lanes, ref float bias, bool hasBias, ConvActivation activation)
+    {
+        if (hasBias) sum += Vector256.Create(Unsafe.Add(ref bias, c));
+        ref float y = ref Unsafe.Add(ref output, c * outputPitch);
+        ref float r = ref Unsafe.Add(ref residual, c * outputPitch);
+        if (lanes == 8) Full(sum, ref y, ref r, hasResidual, activation);
+        else Partial(sum, ref y, ref r, hasResidual, lanes, activation);
     }
 
     /// <summary>The activation of one float, NaN-propagating.</summary>

@@ -17,6 +17,8 @@ public class GeneratedKernelTests
         [nameof(Pointwise2PerGroupShuffled)] = (Pointwise2PerGroupShuffled.Spec, (w, b) => new Pointwise2PerGroupShuffled(w, b)),
         [nameof(Wide16Stride2)] = (Wide16Stride2.Spec, (w, b) => new Wide16Stride2(w, b)),
         [nameof(Wide32)] = (Wide32.Spec, (w, b) => new Wide32(w, b)),
+        [nameof(Positions32Stride2Shuffled)] = (Positions32Stride2Shuffled.Spec, (w, b) => new Positions32Stride2Shuffled(w, b)),
+        [nameof(Positions64K5)] = (Positions64K5.Spec, (w, b) => new Positions64K5(w, b)),
         [nameof(Dilated3PerGroup)] = (Dilated3PerGroup.Spec, (w, b) => new Dilated3PerGroup(w, b)),
         [nameof(K5)] = (K5.Spec, (w, b) => new K5(w, b)),
         [nameof(Stem7x7)] = (Stem7x7.Spec, (w, b) => new Stem7x7(w, b)),

@@ -1,7 +1,7 @@
 using ConvGen;
 
 // Layers compiled into the test project, each checked against the reference. Together they cover channels per
-// group 1, 2, 3, 4, 8, 16, 32; K 1, 3, 5, 7; stride 1-3; padding 0-3; dilation 1-2; bias; every activation;
+// group 1, 2, 3, 4, 8, 16, 32, 64; K 1, 3, 5, 7; stride 1-3; padding 0-3; dilation 1-2; bias; every activation;
 // depthwise with multiplier 2; the fused shuffle; blocks of 8 with a remainder; and chunked input channels.
 namespace ConvGen.Generated.Tests.Layers
 {
@@ -28,6 +28,13 @@ namespace ConvGen.Generated.Tests.Layers
 
     [GroupedConv(Cin = 64, Cout = 64, K = 3, Groups = 2, Padding = 1, Bias = true)]
     public partial class Wide32 { }
+
+    // 32 and 64 output channels a group: position tiles (32 channels × 6 positions) on 32-register machines.
+    [GroupedConv(Cin = 64, Cout = 64, K = 3, Groups = 2, Stride = 2, Padding = 1, Activation = ConvActivation.Relu, ShuffleOutput = true)]
+    public partial class Positions32Stride2Shuffled { }
+
+    [GroupedConv(Cin = 8, Cout = 64, K = 5, Padding = 1, Bias = true, Activation = ConvActivation.Relu6)]
+    public partial class Positions64K5 { }
 
     [GroupedConv(Cin = 9, Cout = 12, K = 3, Groups = 3, Padding = 2, Dilation = 2, Activation = ConvActivation.Relu)]
     public partial class Dilated3PerGroup { }

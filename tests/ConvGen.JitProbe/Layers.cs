@@ -1,7 +1,8 @@
 using ConvGen;
 
 // Layers whose tile methods the JIT-tier test checks: the seed, each tile family, and the largest tile bodies
-// the planner accepts (K = 11 with 8 output channels per block, K = 32 depthwise, a long chunked 1x1).
+// the planner accepts (K = 11 with 8 output channels per block, K = 32 depthwise, a long chunked 1x1, position
+// tiles with K = 5).
 namespace ConvGen.JitProbe
 {
     [GroupedConv(Cin = 256, Cout = 256, K = 3, Groups = 32, Padding = 1)]
@@ -27,6 +28,9 @@ namespace ConvGen.JitProbe
 
     [GroupedConv(Cin = 4, Cout = 4, K = 32, Groups = 4, Padding = 16)]
     internal sealed partial class Depthwise32 { }
+
+    [GroupedConv(Cin = 64, Cout = 64, K = 5, Groups = 2, Padding = 2)]
+    internal sealed partial class Positions32K5 { }
 
     [GroupedConv(Cin = 3, Cout = 64, K = 7, Stride = 2, Padding = 3)]
     internal sealed partial class Stem7 { }

@@ -18,6 +18,7 @@ using ConvGen.JitProbe;
     (typeof(Dense11), Dense11.Spec, (w, b) => new Dense11(w, b)),
     (typeof(Depthwise11), Depthwise11.Spec, (w, b) => new Depthwise11(w, b)),
     (typeof(Depthwise32), Depthwise32.Spec, (w, b) => new Depthwise32(w, b)),
+    (typeof(Positions32K5), Positions32K5.Spec, (w, b) => new Positions32K5(w, b)),
     (typeof(Stem7), Stem7.Spec, (w, b) => new Stem7(w, b)),
     (typeof(Huge2048K11), Huge2048K11.Spec, (w, b) => new Huge2048K11(w, b)),
 ];
@@ -38,7 +39,7 @@ foreach ((Type type, ConvSpec spec, Func<float[], float[], IConvKernel> create) 
     const BindingFlags Statics = BindingFlags.NonPublic | BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly;
     foreach (MethodInfo method in type.GetNestedTypes(BindingFlags.NonPublic | BindingFlags.Public).Append(type).SelectMany(t => t.GetMethods(Statics)))
     {
-        if (!method.Name.StartsWith("Tile_", StringComparison.Ordinal)) continue;
+        if (!method.Name.StartsWith("Tile_", StringComparison.Ordinal) && !method.Name.StartsWith("Positions_", StringComparison.Ordinal)) continue;
         RuntimeHelpers.PrepareMethod(method.MethodHandle);
         tileMethods++;
     }

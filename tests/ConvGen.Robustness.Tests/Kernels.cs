@@ -50,6 +50,7 @@ public static class Kernels
         all.Add(new("Generated K7Stride3", K7Stride3.Spec, (w, b) => new K7Stride3(w, b)));
         all.Add(new("Generated DilatedNoPadding", DilatedNoPadding.Spec, (w, b) => new DilatedNoPadding(w, b)));
         all.Add(new("Generated Seed", Seed.Spec, (w, b) => new Seed(w, b)));
+        all.Add(new("Generated PositionTiles", PositionTiles.Spec, (w, b) => new PositionTiles(w, b)));
         return all;
     }
 
@@ -101,3 +102,7 @@ internal sealed partial class DilatedNoPadding { }
 
 [GroupedConv(Cin = 256, Cout = 256, K = 3, Groups = 32, Padding = 1)]
 internal sealed partial class Seed { }
+
+// 32 output channels a group: position tiles on 32-register machines.
+[GroupedConv(Cin = 32, Cout = 64, K = 3, Groups = 2, Padding = 1, Bias = true, Activation = ConvActivation.Relu)]
+internal sealed partial class PositionTiles { }
