@@ -389,40 +389,68 @@ public sealed partial class GroupedConvGenerator
     }
 
     /// <summary>
-    /// The position tile: <c>m.Positions</c> consecutive output positions of the band (across row ends: each has its
-    /// own input reference) × <c>m.Channels</c> output channels, each broadcast input feeding <c>m.Vectors</c> FMAs;
-    /// the accumulators are transposed to positions a channel and stored in place. The last tile repeats the band's
-    /// last position in the positions past it and stores only the band's.
+    /// The position tiles: <c>m.Positions</c> consecutive output positions of the band (across row ends: each has
+    /// its own input reference) × <c>m.Channels</c> output channels, each broadcast input feeding <c>m.Vectors</c>
+    /// FMAs; the accumulators are transposed to positions a channel and stored in place. The band's last positions,
+    /// fewer than a tile, run in a tile of their number (1 to <c>m.Positions - 1</c>): no position is computed twice.
     /// </summary>
     private static void EmitPositions(IndentedTextWriter w, LayerSpec s, PositionTile m)
     {
-        (List<(int Phase, int Row)> starts, (int Start, int Column)[] taps) = TapLayout(s);
-        int blockWeights = s.CinPerGroup * s.Taps * 8, n = m.Positions;
-        string activation = "global::ConvGen.ConvActivation." + LayerSpec.ActivationNames[s.Activation];
+        int n = m.Positions;
         w.WriteLine($"/// <summary>{m.Channels} output channels × {n} positions, vectorised over channels ({m.Vectors * n} accumulators); " +
                     $"{m.ChunkChannels} input channel{(m.ChunkChannels > 1 ? "s" : "")} × {s.Taps} taps unrolled " +
-                    $"({m.ChunkChannels * s.Taps * m.Vectors * n} FMAs){(m.Chunks > 1 ? $", run {m.Chunks} times" : "")}. Computes every position of the band.</summary>");
-        w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+                    $"({m.ChunkChannels * s.Taps * m.Vectors * n} FMAs){(m.Chunks > 1 ? $", run {m.Chunks} times" : "")}, over every position of the band.</summary>");
         w.WriteLine($"private static void {m.Name}(ref global::ConvGen.TileArgs args)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("nint count = args.Count, width = args.OutputRowPitch;");
+        w.WriteLine("// Row and column of the tile's first position.");
+        w.WriteLine("nint q = 0, row = 0, column = 0;");
+        w.WriteLine($"for (; q + {n} <= count; q += {n})");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine($"{PositionTileName(m, n)}(ref args, q, row, column);");
+        w.WriteLine($"column += {n};");
+        w.WriteLine("while (column >= width) { column -= width; row++; }");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine("switch (count - q)");
+        w.WriteLine("{");
+        w.Indent++;
+        for (int p = 1; p < n; p++) w.WriteLine($"case {p}: {PositionTileName(m, p)}(ref args, q, row, column); break;");
+        w.Indent--;
+        w.WriteLine("}");
+        w.Indent--;
+        w.WriteLine("}");
+        for (int p = n; p >= 1; p--)
+        {
+            w.WriteLine();
+            EmitPositionTile(w, s, m, p);
+        }
+    }
+
+    /// <summary>A position tile method: named like the other tiles (and so checked like them by the JIT-tier test).</summary>
+    private static string PositionTileName(PositionTile m, int positions) => $"Tile_{m.Channels}co_{positions}px_Positions";
+
+    /// <summary>One position tile of <paramref name="n"/> positions, from position q at (row, column) of the band.</summary>
+    private static void EmitPositionTile(IndentedTextWriter w, LayerSpec s, PositionTile m, int n)
+    {
+        (List<(int Phase, int Row)> starts, (int Start, int Column)[] taps) = TapLayout(s);
+        int blockWeights = s.CinPerGroup * s.Taps * 8;
+        string activation = "global::ConvGen.ConvActivation." + LayerSpec.ActivationNames[s.Activation];
+        w.WriteLine($"/// <summary>{m.Channels} output channels at the {n} position{(n > 1 ? "s" : "")} from position <paramref name=\"q\"/> (at <paramref name=\"row\"/>, <paramref name=\"column\"/>).</summary>");
+        w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+        w.WriteLine($"private static void {PositionTileName(m, n)}(ref global::ConvGen.TileArgs args, nint q, nint row, nint column)");
         w.WriteLine("{");
         w.Indent++;
         for (int i = 0; i < starts.Count; i++)
             if (starts[i] != (0, 0)) w.WriteLine($"nint start{i} = {Offset(starts[i].Phase, starts[i].Row)};");
-        w.WriteLine("nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch, count = args.Count, width = args.OutputRowPitch, pitch = args.RowPitch;");
-        w.WriteLine("bool hasResidual = args.HasResidual;");
-        w.WriteLine("// Row and column of the tile's first position.");
-        w.WriteLine("nint row = 0, column = 0;");
-        w.WriteLine($"for (nint q = 0; q < count; q += {n})");
-        w.WriteLine("{");
-        w.Indent++;
-        w.WriteLine("nint r = row, c = column;");
+        w.WriteLine("nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch, width = args.OutputRowPitch, pitch = args.RowPitch;");
         for (int p = 0; p < n; p++)
         {
-            if (p > 0) w.WriteLine($"if (q + {p} < count && ++c == width) {{ c = 0; r++; }}");
-            w.WriteLine($"ref float x{p} = ref {Unsafe}.Add(ref args.Input, r * pitch + c);");
+            if (p > 0) w.WriteLine("if (++column == width) { column = 0; row++; }");
+            w.WriteLine($"ref float x{p} = ref {Unsafe}.Add(ref args.Input, row * pitch + column);");
         }
-        w.WriteLine("if (++c == width) { c = 0; r++; }");
-        w.WriteLine("row = r; column = c;");
         for (int p = 0; p < n; p++)
             w.WriteLine($"{V}<float> " + string.Join(", ", Enumerable.Range(0, m.Vectors).Select(v => $"p{p}v{v} = {V}<float>.Zero")) + ";");
         w.WriteLine($"{V}<float> b, " + string.Join(", ", Enumerable.Range(0, m.Vectors).Select(v => $"w{v}")) + ";");
@@ -458,7 +486,6 @@ public sealed partial class GroupedConvGenerator
             w.Indent--;
             w.WriteLine("}");
         }
-        w.WriteLine($"int lanes = count - q < {n} ? (int)(count - q) : {n};");
         w.WriteLine($"ref float y = ref {Unsafe}.Add(ref args.Output, q);");
         w.WriteLine($"ref float res = ref {Unsafe}.Add(ref args.Residual, q);");
         for (int v = 0; v < m.Vectors; v++)
@@ -466,10 +493,8 @@ public sealed partial class GroupedConvGenerator
             string Ref(string name, string step) => v == 0 ? $"ref {name}" : $"ref {Unsafe}.Add(ref {name}, {8 * v}{step})";
             string values = string.Join(", ", Enumerable.Range(0, 8).Select(p => p < n ? $"p{p}v{v}" : $"{V}<float>.Zero"));
             w.WriteLine($"global::ConvGen.TileStore.Transposed({values}, {Ref("y", " * outputPitch")}, {Ref("res", " * outputPitch")}, " +
-                        $"outputPitch, hasResidual, lanes, {Ref("args.Bias", "")}, {Bool(s.Bias)}, {activation});");
+                        $"outputPitch, args.HasResidual, {n}, {Ref("args.Bias", "")}, {Bool(s.Bias)}, {activation});");
         }
-        w.Indent--;
-        w.WriteLine("}");
         w.Indent--;
         w.WriteLine("}");
     }

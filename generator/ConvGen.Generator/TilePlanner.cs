@@ -24,7 +24,8 @@ internal readonly record struct TileMethod(int Channels, int Vectors, int ChunkC
 /// </summary>
 internal readonly record struct PositionTile(int Channels, int Positions, int ChunkChannels, int Chunks)
 {
-    public string Name => $"Positions_{Channels}co_{Positions}px";
+    /// <summary>The method that runs a band's positions in tiles.</summary>
+    public string Name => $"Positions_{Channels}co";
     public int Vectors => Channels / 8;
 }
 

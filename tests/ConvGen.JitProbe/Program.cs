@@ -39,7 +39,7 @@ foreach ((Type type, ConvSpec spec, Func<float[], float[], IConvKernel> create) 
     const BindingFlags Statics = BindingFlags.NonPublic | BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly;
     foreach (MethodInfo method in type.GetNestedTypes(BindingFlags.NonPublic | BindingFlags.Public).Append(type).SelectMany(t => t.GetMethods(Statics)))
     {
-        if (!method.Name.StartsWith("Tile_", StringComparison.Ordinal) && !method.Name.StartsWith("Positions_", StringComparison.Ordinal)) continue;
+        if (!method.Name.StartsWith("Tile_", StringComparison.Ordinal)) continue;
         RuntimeHelpers.PrepareMethod(method.MethodHandle);
         tileMethods++;
     }
