@@ -298,7 +298,17 @@ public sealed partial class GroupedConvGenerator
                 w.WriteLine($"{V}<float> w{t} = {V}.Create({Unsafe}.Add(ref args.Weights, {t}));");
         string inputs = string.Join(", ", Enumerable.Range(0, m.Vectors).Select(v => $"x{v}"));
         w.WriteLine("nint row = args.Rows;");
-        if (m.HoldWeights && s.Stride == 1 && s.Dilation == 1) EmitRowPairs(w, s, m, activation);
+        if (m.HoldWeights)
+        {
+            int rowsAtOnce = TilePlanner.RowsAtOnce(s, m.Vectors);
+            // The input rows' and output rows' offsets from a group's first, read once.
+            for (int row = 1; row < s.K + rowsAtOnce - 1; row++)
+                w.WriteLine($"nint inputRow{row} = {(row == 1 ? "args.RowPitch" : $"{row} * args.RowPitch")};");
+            for (int row = 1; row < rowsAtOnce; row++)
+                w.WriteLine($"nint outputRowOffset{row} = {(row == 1 ? "args.OutputRowPitch" : $"{row} * args.OutputRowPitch")};");
+            if (rowsAtOnce == 4) EmitRowGroup(w, s, m, activation, 4);
+            if (rowsAtOnce >= 2) EmitRowGroup(w, s, m, activation, 2);
+        }
         w.WriteLine("for (; row > 0; row--)");
         w.WriteLine("{");
         w.Indent++;
@@ -500,16 +510,15 @@ public sealed partial class GroupedConvGenerator
     }
 
     /// <summary>
-    /// Depthwise, stride 1, no dilation: two output rows at once. Output rows r and r + 1 share input rows
-    /// r + 1 … r + K - 1, so each input vector loaded feeds both (K + 1 rows of loads for 2K rows of taps).
+    /// Depthwise, stride 1, no dilation: <paramref name="rows"/> output rows at once. Consecutive output rows share
+    /// input rows, so each input vector loaded feeds the taps of every output row it is in (K + rows - 1 rows of
+    /// loads for K·rows rows of taps).
     /// </summary>
-    private static void EmitRowPairs(IndentedTextWriter w, LayerSpec s, TileMethod m, string activation)
+    private static void EmitRowGroup(IndentedTextWriter w, LayerSpec s, TileMethod m, string activation, int rows)
     {
         int k = s.K;
-        w.WriteLine("// Two output rows at a time: each input row loaded feeds the taps of both.");
-        for (int row = 1; row <= k; row++)
-            w.WriteLine($"nint inputRow{row} = {(row == 1 ? "args.RowPitch" : $"{row} * args.RowPitch")};");
-        w.WriteLine("for (; row >= 2; row -= 2)");
+        w.WriteLine($"// {(rows == 2 ? "Two" : "Four")} output rows at a time: each input row loaded feeds the taps of all of them.");
+        w.WriteLine($"for (; row >= {rows}; row -= {rows})");
         w.WriteLine("{");
         w.Indent++;
         w.WriteLine("ref float input = ref inputRow;");
@@ -518,10 +527,10 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine("for (nint tile = tiles; tile > 0; tile--)");
         w.WriteLine("{");
         w.Indent++;
-        w.WriteLine($"{V}<float> " + string.Join(", ", Enumerable.Range(0, m.Vectors).Select(v => $"c0v{v} = {V}<float>.Zero")) + ";");
-        w.WriteLine($"{V}<float> " + string.Join(", ", Enumerable.Range(0, m.Vectors).Select(v => $"d0v{v} = {V}<float>.Zero")) + ";");
+        for (int o = 0; o < rows; o++)
+            w.WriteLine($"{V}<float> " + string.Join(", ", Enumerable.Range(0, m.Vectors).Select(v => $"c{o}v{v} = {V}<float>.Zero")) + ";");
         w.WriteLine($"{V}<float> x;");
-        for (int row = 0; row <= k; row++)
+        for (int row = 0; row < k + rows - 1; row++)
         {
             string r = row == 0 ? "input" : $"r{row}";
             if (row > 0) w.WriteLine($"ref float r{row} = ref {Unsafe}.Add(ref input, inputRow{row});");
@@ -529,29 +538,30 @@ public sealed partial class GroupedConvGenerator
             for (int v = 0; v < m.Vectors; v++)
             {
                 w.WriteLine($"x = {V}.LoadUnsafe(ref {r}, {kw + 8 * v});");
-                if (row < k) w.WriteLine($"c0v{v} = {Fma}(x, w{row * k + kw}, c0v{v});");
-                if (row > 0) w.WriteLine($"d0v{v} = {Fma}(x, w{(row - 1) * k + kw}, d0v{v});");
+                // Output row o takes input row `row` as its tap row row - o.
+                for (int o = 0; o < rows; o++)
+                    if (row - o >= 0 && row - o < k) w.WriteLine($"c{o}v{v} = {Fma}(x, w{(row - o) * k + kw}, c{o}v{v});");
             }
         }
         w.WriteLine("int lanes = tile == 1 ? lastLanes : 8;");
         if (s.Bias) w.WriteLine($"{V}<float> bias = {V}.Create(args.Bias);");
-        foreach ((string acc, string y, string res) in new[] { ("c0v", "output", "residual"), ("d0v", "outputBelow", "residualBelow") })
+        for (int o = 0; o < rows; o++)
         {
-            if (acc == "d0v")
+            if (o > 0)
             {
-                w.WriteLine($"ref float outputBelow = ref {Unsafe}.Add(ref output, args.OutputRowPitch);");
-                w.WriteLine($"ref float residualBelow = ref {Unsafe}.Add(ref residual, args.OutputRowPitch);");
+                w.WriteLine($"ref float output{o} = ref {Unsafe}.Add(ref output, outputRowOffset{o});");
+                w.WriteLine($"ref float residual{o} = ref {Unsafe}.Add(ref residual, outputRowOffset{o});");
             }
-            EmitStores(w, s, m, acc, y, res, activation);
+            EmitStores(w, s, m, $"c{o}v", o == 0 ? "output" : $"output{o}", o == 0 ? "residual" : $"residual{o}", activation);
         }
         w.WriteLine($"input = ref {Unsafe}.Add(ref input, {m.TileWidth});");
         w.WriteLine($"output = ref {Unsafe}.Add(ref output, {m.TileWidth});");
         w.WriteLine($"residual = ref {Unsafe}.Add(ref residual, {m.TileWidth});");
         w.Indent--;
         w.WriteLine("}");
-        w.WriteLine($"inputRow = ref {Unsafe}.Add(ref inputRow, 2 * args.RowPitch);");
-        w.WriteLine($"outputRow = ref {Unsafe}.Add(ref outputRow, 2 * args.OutputRowPitch);");
-        w.WriteLine($"residualRow = ref {Unsafe}.Add(ref residualRow, 2 * args.OutputRowPitch);");
+        w.WriteLine($"inputRow = ref {Unsafe}.Add(ref inputRow, {rows} * args.RowPitch);");
+        w.WriteLine($"outputRow = ref {Unsafe}.Add(ref outputRow, {rows} * args.OutputRowPitch);");
+        w.WriteLine($"residualRow = ref {Unsafe}.Add(ref residualRow, {rows} * args.OutputRowPitch);");
         w.Indent--;
         w.WriteLine("}");
     }

@@ -107,6 +107,8 @@ partial class HandDepthwise : global::ConvGen.IConvKernel
         global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
         global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
         nint row = args.Rows;
+        nint inputRow1 = args.RowPitch;
+        nint inputRow2 = 2 * args.RowPitch;
         for (; row > 0; row--)
         {
             ref float input = ref inputRow;
@@ -185,6 +187,8 @@ partial class HandDepthwise : global::ConvGen.IConvKernel
         global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
         global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
         nint row = args.Rows;
+        nint inputRow1 = args.RowPitch;
+        nint inputRow2 = 2 * args.RowPitch;
         for (; row > 0; row--)
         {
             ref float input = ref inputRow;
