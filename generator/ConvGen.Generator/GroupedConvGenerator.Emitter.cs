@@ -319,19 +319,14 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine("{");
         w.Indent++;
         for (int c = 0; c < m.Channels; c++)
-            w.WriteLine($"{V}<float> " + string.Join(", ", Enumerable.Range(0, m.Vectors).Select(v => $"c{c}v{v} = {V}<float>.Zero")) + ";");
+            w.WriteLine(Zeros($"c{c}v", m.Vectors));
         if (!m.HoldWeights) w.WriteLine(m.Channels > 1 ? $"{V}<float> b, {inputs};" : $"{V}<float> b;");
         w.WriteLine("ref float x = ref input;");
         if (!m.HoldWeights) w.WriteLine("ref float w = ref args.Weights;");
-        if (m.Chunks > 1)
-        {
-            w.WriteLine($"for (int chunk = 0; chunk < {m.Chunks}; chunk++)");
-            w.WriteLine("{");
-            w.Indent++;
-        }
+        OpenChunkLoop(w, m.Chunks);
         for (int ci = 0; ci < m.ChunkChannels; ci++)
         {
-            w.WriteLine($"// input channel {(m.Chunks > 1 ? $"{m.ChunkChannels}·chunk + {ci}" : ci.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
+            w.WriteLine(InputChannelComment(m.ChunkChannels, m.Chunks, ci));
             w.WriteLine("{");
             w.Indent++;
             for (int i = 0; i < starts.Count; i++)
@@ -462,18 +457,13 @@ public sealed partial class GroupedConvGenerator
             w.WriteLine($"ref float x{p} = ref {Unsafe}.Add(ref args.Input, row * pitch + column);");
         }
         for (int p = 0; p < n; p++)
-            w.WriteLine($"{V}<float> " + string.Join(", ", Enumerable.Range(0, m.Vectors).Select(v => $"p{p}v{v} = {V}<float>.Zero")) + ";");
+            w.WriteLine(Zeros($"p{p}v", m.Vectors));
         w.WriteLine($"{V}<float> b, " + string.Join(", ", Enumerable.Range(0, m.Vectors).Select(v => $"w{v}")) + ";");
         w.WriteLine("ref float w = ref args.Weights;");
-        if (m.Chunks > 1)
-        {
-            w.WriteLine($"for (int chunk = 0; chunk < {m.Chunks}; chunk++)");
-            w.WriteLine("{");
-            w.Indent++;
-        }
+        OpenChunkLoop(w, m.Chunks);
         for (int ci = 0; ci < m.ChunkChannels; ci++)
         {
-            w.WriteLine($"// input channel {(m.Chunks > 1 ? $"{m.ChunkChannels}·chunk + {ci}" : ci.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
+            w.WriteLine(InputChannelComment(m.ChunkChannels, m.Chunks, ci));
             for (int t = 0; t < s.Taps; t++)
             {
                 (int start, int column) = taps[t];
@@ -528,7 +518,7 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine("{");
         w.Indent++;
         for (int o = 0; o < rows; o++)
-            w.WriteLine($"{V}<float> " + string.Join(", ", Enumerable.Range(0, m.Vectors).Select(v => $"c{o}v{v} = {V}<float>.Zero")) + ";");
+            w.WriteLine(Zeros($"c{o}v", m.Vectors));
         w.WriteLine($"{V}<float> x;");
         for (int row = 0; row < k + rows - 1; row++)
         {
@@ -581,6 +571,22 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine($"if (lanes == 8) global::ConvGen.TileStore.Full({Sum(last)}, {At(output, last)}, {At(residual, last)}, hasResidual, {activation});");
         w.WriteLine($"else global::ConvGen.TileStore.Partial({Sum(last)}, {At(output, last)}, {At(residual, last)}, hasResidual, lanes, {activation});");
     }
+
+    /// <summary>Opens the loop over chunks of input channels, when there is more than one.</summary>
+    private static void OpenChunkLoop(IndentedTextWriter w, int chunks)
+    {
+        if (chunks == 1) return;
+        w.WriteLine($"for (int chunk = 0; chunk < {chunks}; chunk++)");
+        w.WriteLine("{");
+        w.Indent++;
+    }
+
+    private static string InputChannelComment(int chunkChannels, int chunks, int ci) =>
+        $"// input channel {(chunks > 1 ? $"{chunkChannels}·chunk + {ci}" : ci.ToString(System.Globalization.CultureInfo.InvariantCulture))}";
+
+    /// <summary>The declaration of accumulators <paramref name="prefix"/>0 … as zero vectors.</summary>
+    private static string Zeros(string prefix, int count) =>
+        $"{V}<float> " + string.Join(", ", Enumerable.Range(0, count).Select(v => $"{prefix}{v} = {V}<float>.Zero")) + ";";
 
     /// <summary>The offset of a (phase plane, row) start, as an expression of the run-time pitches.</summary>
     private static string Offset(int phase, int row)
