@@ -36,6 +36,22 @@ public class ParallelTests
         Assert.True(report.Passed, report.ToString());
     }
 
+    /// <summary>Position tiles (32 channels a group) over bands of rows cut for several threads.</summary>
+    [Theory]
+    [InlineData(1, 2)]
+    [InlineData(2, -1)]
+    public void PositionTilesAreBitIdenticalForAnyDegree(int batch, int degree)
+    {
+        (float[] weights, float[] bias, float[] input) = Data(Wide32.Spec, 23, 29, batch);
+        var expected = new float[Wide32.Spec.OutputLength(23, 29, batch)];
+        var got = new float[expected.Length];
+        new Wide32(weights, bias).Forward(input, expected, 23, 29, batch);
+        new Wide32(weights, bias) { MaxDegreeOfParallelism = degree }.Forward(input, got, 23, 29, batch);
+        Assert.Equal(expected, got);
+        HarnessReport report = ConvHarness.Check(Wide32.Spec, (w, b) => new Wide32(w, b) { MaxDegreeOfParallelism = degree });
+        Assert.True(report.Passed, report.ToString());
+    }
+
     [Theory]
     [InlineData(2)]
     [InlineData(-1)]
