@@ -309,15 +309,7 @@ public sealed partial class GroupedConvGenerator
             if (rowsAtOnce == 4) EmitRowGroup(w, s, m, activation, 4);
             if (rowsAtOnce >= 2) EmitRowGroup(w, s, m, activation, 2);
         }
-        w.WriteLine("for (; row > 0; row--)");
-        w.WriteLine("{");
-        w.Indent++;
-        w.WriteLine("ref float input = ref inputRow;");
-        w.WriteLine("ref float output = ref outputRow;");
-        w.WriteLine("ref float residual = ref residualRow;");
-        w.WriteLine("for (nint tile = tiles; tile > 0; tile--)");
-        w.WriteLine("{");
-        w.Indent++;
+        OpenRowAndTileLoops(w, "for (; row > 0; row--)");
         for (int c = 0; c < m.Channels; c++)
             w.WriteLine(Zeros($"c{c}v", m.Vectors));
         if (!m.HoldWeights) w.WriteLine(m.Channels > 1 ? $"{V}<float> b, {inputs};" : $"{V}<float> b;");
@@ -379,16 +371,7 @@ public sealed partial class GroupedConvGenerator
             if (s.Bias) w.WriteLine($"bias = {V}.Create({Unsafe}.Add(ref args.Bias, {c}));");
             EmitStores(w, s, m, $"c{c}v", "y", "r", activation);
         }
-        w.WriteLine($"input = ref {Unsafe}.Add(ref input, {m.TileWidth});");
-        w.WriteLine($"output = ref {Unsafe}.Add(ref output, {m.TileWidth});");
-        w.WriteLine($"residual = ref {Unsafe}.Add(ref residual, {m.TileWidth});");
-        w.Indent--;
-        w.WriteLine("}");
-        w.WriteLine($"inputRow = ref {Unsafe}.Add(ref inputRow, args.RowPitch);");
-        w.WriteLine($"outputRow = ref {Unsafe}.Add(ref outputRow, args.OutputRowPitch);");
-        w.WriteLine($"residualRow = ref {Unsafe}.Add(ref residualRow, args.OutputRowPitch);");
-        w.Indent--;
-        w.WriteLine("}");
+        CloseTileAndRowLoops(w, m, 1);
         w.Indent--;
         w.WriteLine("}");
     }
@@ -508,15 +491,7 @@ public sealed partial class GroupedConvGenerator
     {
         int k = s.K;
         w.WriteLine($"// {(rows == 2 ? "Two" : "Four")} output rows at a time: each input row loaded feeds the taps of all of them.");
-        w.WriteLine($"for (; row >= {rows}; row -= {rows})");
-        w.WriteLine("{");
-        w.Indent++;
-        w.WriteLine("ref float input = ref inputRow;");
-        w.WriteLine("ref float output = ref outputRow;");
-        w.WriteLine("ref float residual = ref residualRow;");
-        w.WriteLine("for (nint tile = tiles; tile > 0; tile--)");
-        w.WriteLine("{");
-        w.Indent++;
+        OpenRowAndTileLoops(w, $"for (; row >= {rows}; row -= {rows})");
         for (int o = 0; o < rows; o++)
             w.WriteLine(Zeros($"c{o}v", m.Vectors));
         w.WriteLine($"{V}<float> x;");
@@ -544,16 +519,7 @@ public sealed partial class GroupedConvGenerator
             }
             EmitStores(w, s, m, $"c{o}v", o == 0 ? "output" : $"output{o}", o == 0 ? "residual" : $"residual{o}", activation);
         }
-        w.WriteLine($"input = ref {Unsafe}.Add(ref input, {m.TileWidth});");
-        w.WriteLine($"output = ref {Unsafe}.Add(ref output, {m.TileWidth});");
-        w.WriteLine($"residual = ref {Unsafe}.Add(ref residual, {m.TileWidth});");
-        w.Indent--;
-        w.WriteLine("}");
-        w.WriteLine($"inputRow = ref {Unsafe}.Add(ref inputRow, {rows} * args.RowPitch);");
-        w.WriteLine($"outputRow = ref {Unsafe}.Add(ref outputRow, {rows} * args.OutputRowPitch);");
-        w.WriteLine($"residualRow = ref {Unsafe}.Add(ref residualRow, {rows} * args.OutputRowPitch);");
-        w.Indent--;
-        w.WriteLine("}");
+        CloseTileAndRowLoops(w, m, rows);
     }
 
     /// <summary>
@@ -570,6 +536,36 @@ public sealed partial class GroupedConvGenerator
         int last = m.Vectors - 1;
         w.WriteLine($"if (lanes == 8) global::ConvGen.TileStore.Full({Sum(last)}, {At(output, last)}, {At(residual, last)}, hasResidual, {activation});");
         w.WriteLine($"else global::ConvGen.TileStore.Partial({Sum(last)}, {At(output, last)}, {At(residual, last)}, hasResidual, lanes, {activation});");
+    }
+
+    /// <summary>Opens a loop over rows (<paramref name="rowLoop"/>) and, inside it, the loop over a row's tiles.</summary>
+    private static void OpenRowAndTileLoops(IndentedTextWriter w, string rowLoop)
+    {
+        w.WriteLine(rowLoop);
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("ref float input = ref inputRow;");
+        w.WriteLine("ref float output = ref outputRow;");
+        w.WriteLine("ref float residual = ref residualRow;");
+        w.WriteLine("for (nint tile = tiles; tile > 0; tile--)");
+        w.WriteLine("{");
+        w.Indent++;
+    }
+
+    /// <summary>Moves to the next tile and closes the tile loop, then moves <paramref name="rows"/> rows on and closes the row loop.</summary>
+    private static void CloseTileAndRowLoops(IndentedTextWriter w, TileMethod m, int rows)
+    {
+        w.WriteLine($"input = ref {Unsafe}.Add(ref input, {m.TileWidth});");
+        w.WriteLine($"output = ref {Unsafe}.Add(ref output, {m.TileWidth});");
+        w.WriteLine($"residual = ref {Unsafe}.Add(ref residual, {m.TileWidth});");
+        w.Indent--;
+        w.WriteLine("}");
+        string times = rows == 1 ? "" : $"{rows} * ";
+        w.WriteLine($"inputRow = ref {Unsafe}.Add(ref inputRow, {times}args.RowPitch);");
+        w.WriteLine($"outputRow = ref {Unsafe}.Add(ref outputRow, {times}args.OutputRowPitch);");
+        w.WriteLine($"residualRow = ref {Unsafe}.Add(ref residualRow, {times}args.OutputRowPitch);");
+        w.Indent--;
+        w.WriteLine("}");
     }
 
     /// <summary>Opens the loop over chunks of input channels, when there is more than one.</summary>
