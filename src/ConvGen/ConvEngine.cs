@@ -325,7 +325,7 @@ public static unsafe class ConvEngine
         // past the band's last channel would leave the input (the last group of the last item, when the band's
         // positions are not whole tiles: every tile reads whole vectors, run-time tiles whole tiles).
         long inputPlane = (long)geo.Height * geo.Width, positionsInBand = (long)rows * geo.Width;
-        float* x = call.Input + ((long)(n * spec.Cin + g * spec.CinPerGroup) * geo.Height + oh0) * geo.Width;
+        float* x = InputRow(in call, n, g, 0, oh0);
         bool direct = spec.K == 1 && geo.Stride == 1 && geo.Padding == 0
             && (WholeTiles(call.Plan, positionsInBand)
                 || x + (spec.CinPerGroup - 1) * inputPlane + positionsInBand + call.Plan.MaxTileWidth + 8 <= call.InputEnd);
@@ -383,6 +383,13 @@ public static unsafe class ConvEngine
         return true;
     }
 
+    /// <summary>Row <paramref name="row"/> of input channel <paramref name="ci"/> of group g of batch item n.</summary>
+    private static float* InputRow(in Call call, int n, int g, int ci, long row)
+    {
+        ConvSpec spec = call.Plan.Spec;
+        return call.Input + ((long)(n * spec.Cin + g * spec.CinPerGroup + ci) * call.Geometry.Height + row) * call.Geometry.Width;
+    }
+
     /// <summary>Where output channel <paramref name="i"/> of group g (after the shuffle, if any) has row oh.</summary>
     private static long OutputOffset(in Call call, int n, int g, int i, int oh)
     {
@@ -411,17 +418,12 @@ public static unsafe class ConvEngine
         if (Avx512F.VL.IsSupported && count > 0)
         {
             // AVX-512's masked moves are single instructions (AVX's masked store is slow on AMD).
-            Vector256<float> mask = FirstLanes(count);
+            Vector256<float> mask = TileStore.FirstLanes(count);
             Avx512F.VL.MaskStore(dst, mask, Avx512F.VL.MaskLoad(src, mask, Vector256<float>.Zero));
             return;
         }
         for (int i = 0; i < count; i++) dst[i] = src[i];
     }
-
-    /// <summary>A mask of the first <paramref name="count"/> (below 8) lanes, for masked loads and stores.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> FirstLanes(int count) =>
-        Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle();
 
     /// <summary>
     /// Asks for the input rows that phase-plane rows [from, from + count) of group g will copy, so that the copy of
@@ -436,7 +438,7 @@ public static unsafe class ConvEngine
         int last = Math.Min(geo.Height, (from + count) * geo.Stride - geo.Padding);
         if (last <= first) return;
         for (int ci = 0; ci < spec.CinPerGroup; ci++)
-            PrefetchLines(call.Input + ((long)(n * spec.Cin + g * spec.CinPerGroup + ci) * geo.Height + first) * geo.Width,
+            PrefetchLines(InputRow(in call, n, g, ci, first),
                 (long)(last - first) * geo.Width);
     }
 
@@ -466,7 +468,7 @@ public static unsafe class ConvEngine
         }
         for (int ci = 0; ci < spec.CinPerGroup; ci++)
         {
-            float* channel = call.Input + (long)(n * spec.Cin + g * spec.CinPerGroup + ci) * geo.Height * geo.Width;
+            float* channel = InputRow(in call, n, g, ci, 0);
             for (int rp = 0; rp < s; rp++)
             for (int cp = 0; cp < s; cp++)
             {
@@ -499,7 +501,7 @@ public static unsafe class ConvEngine
         int p = geo.Padding, wq = geo.RowPitch, width = geo.Width, height = geo.Height;
         for (int ci = 0; ci < spec.CinPerGroup; ci++)
         {
-            float* channel = call.Input + (long)(n * spec.Cin + g * spec.CinPerGroup + ci) * height * width;
+            float* channel = InputRow(in call, n, g, ci, 0);
             float* plane = x + (long)ci * geo.ChannelPitch;
             for (int lr = from; lr < to; lr++)
             {
@@ -531,7 +533,7 @@ public static unsafe class ConvEngine
         int oddPhase = evenPhase ^ 1, oddAt = (p + 1) >> 1, oddCount = width >> 1;
         for (int ci = 0; ci < spec.CinPerGroup; ci++)
         {
-            float* channel = call.Input + (long)(n * spec.Cin + g * spec.CinPerGroup + ci) * geo.Height * width;
+            float* channel = InputRow(in call, n, g, ci, 0);
             // Input rows in order (row phase inner): each is read once, as the hardware prefetcher expects.
             for (int lr = from; lr < to; lr++)
             for (int rp = 0; rp < 2; rp++)
@@ -596,7 +598,7 @@ public static unsafe class ConvEngine
         }
         if (Avx512F.VL.IsSupported)
         {
-            Avx512F.VL.MaskStore(dst + from, FirstLanes(count), Vector256<float>.Zero);
+            Avx512F.VL.MaskStore(dst + from, TileStore.FirstLanes(count), Vector256<float>.Zero);
             return;
         }
         for (int i = from; i < to; i++) dst[i] = 0;

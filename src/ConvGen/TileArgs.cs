@@ -99,11 +99,16 @@ public static class TileStore
             PartialScalar(sum, ref output, ref residual, hasResidual, lanes, activation);
             return;
         }
-        Vector256<float> mask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(lanes)).AsSingle();
+        Vector256<float> mask = FirstLanes(lanes);
         // Pinned already: no fixed (its pinned locals would live on the stack).
         if (hasResidual) sum += Avx512F.VL.MaskLoad((float*)Unsafe.AsPointer(ref residual), mask, Vector256<float>.Zero);
         Avx512F.VL.MaskStore((float*)Unsafe.AsPointer(ref output), mask, Activate(sum, activation));
     }
+
+    /// <summary>A mask of the first <paramref name="count"/> lanes, for masked loads and stores.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> FirstLanes(int count) =>
+        Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle();
 
     private static void PartialScalar(Vector256<float> sum, ref float output, ref float residual, bool hasResidual, int lanes,
         ConvActivation activation)
