@@ -31,12 +31,7 @@ public static class Smoke
                 cases.Add((nameof(Conv.OneDnnNchw), conv.SetupOneDnn, conv.OneDnnNchw));
                 cases.Add((nameof(Conv.OneDnnNative), conv.SetupOneDnn, conv.OneDnnNative));
             }
-            foreach (var (name, setup, run) in cases)
-                Try(log, $"Conv.{name} [{layer}]", () =>
-                {
-                    try { setup(); run(); conv.CheckLastOutput(name); }
-                    finally { conv.Cleanup(); }
-                }, ref passed, ref failures);
+            TryCases(log, nameof(Conv), layer, cases, conv.CheckLastOutput, conv.Cleanup, ref passed, ref failures);
             if (layer.Small)
             {
                 var reference = new ConvReference { Layer = layer };
@@ -53,17 +48,24 @@ public static class Smoke
                 (nameof(ConvMultiThread.OnnxRuntimeAllCores), mt.SetupOnnxRuntime, mt.OnnxRuntimeAllCores),
             };
             if (DnnlConv.Available) cases.Add((nameof(ConvMultiThread.OneDnnNchwAllCores), mt.SetupOneDnn, mt.OneDnnNchwAllCores));
-            foreach (var (name, setup, run) in cases)
-                Try(log, $"ConvMultiThread.{name} [{layer}]", () =>
-                {
-                    try { setup(); run(); mt.CheckLastOutput(name); }
-                    finally { mt.Cleanup(); }
-                }, ref passed, ref failures);
+            TryCases(log, nameof(ConvMultiThread), layer, cases, mt.CheckLastOutput, mt.Cleanup, ref passed, ref failures);
         }
         if (!DnnlConv.Available) log.WriteLine($"oneDNN benchmarks skipped: {DnnlConv.Unavailable}");
         log.WriteLine($"took {clock.Elapsed.TotalSeconds:F1} s");
         log.WriteLine($"smoke: {passed} passed, {failures} failed");
         return failures;
+    }
+
+    /// <summary>Each case of one benchmark class and layer: setup, one call, the output checked again, cleanup.</summary>
+    private static void TryCases(TextWriter log, string benchmark, Layer layer, List<(string Name, Action Setup, Action Run)> cases,
+        Action<string> checkLastOutput, Action cleanup, ref int passed, ref int failures)
+    {
+        foreach (var (name, setup, run) in cases)
+            Try(log, $"{benchmark}.{name} [{layer}]", () =>
+            {
+                try { setup(); run(); checkLastOutput(name); }
+                finally { cleanup(); }
+            }, ref passed, ref failures);
     }
 
     private static void Try(TextWriter log, string name, Action action, ref int passed, ref int failures)
