@@ -46,7 +46,8 @@ public sealed partial class GroupedConvGenerator
 
     private static void EmitClass(IndentedTextWriter w, LayerModel model, KernelPlan wide, KernelPlan narrow)
     {
-        bool twoPlans = !wide.Blocks.Equals(narrow.Blocks) || !wide.Methods.Equals(narrow.Methods) || wide.Positions != narrow.Positions;
+        bool twoPlans = !wide.Blocks.Equals(narrow.Blocks) || !wide.Methods.Equals(narrow.Methods) || wide.Positions != narrow.Positions
+            || wide.InPlace != narrow.InPlace;
         LayerSpec s = model.Spec;
         string name = model.Name;
         string activation = "global::ConvGen.ConvActivation." + LayerSpec.ActivationNames[s.Activation];
@@ -156,6 +157,11 @@ public sealed partial class GroupedConvGenerator
             w.WriteLine();
             EmitPositions(w, wide.Spec, positions);
         }
+        if (wide.InPlace)
+        {
+            w.WriteLine();
+            EmitInPlace(w, wide.Spec, wide.Methods[0]);
+        }
         w.Indent--;
         w.WriteLine("}");
     }
@@ -208,6 +214,13 @@ public sealed partial class GroupedConvGenerator
             w.WriteLine($"public static int PositionTileChannels => {positions.Channels};");
             w.WriteLine();
             w.WriteLine($"public static void RunPositions(int block, ref global::ConvGen.TileArgs args) => {positions.Name}(ref args);");
+        }
+        if (plan.InPlace)
+        {
+            w.WriteLine();
+            w.WriteLine("public static bool ReadsInPlace => true;");
+            w.WriteLine();
+            w.WriteLine($"public static void RunInPlace(int block, ref global::ConvGen.TileArgs args) => {InPlaceName(plan.Methods[0])}(ref args);");
         }
         w.Indent--;
         w.WriteLine("}");
@@ -477,6 +490,117 @@ public sealed partial class GroupedConvGenerator
             string values = string.Join(", ", Enumerable.Range(0, 8).Select(p => p < n ? $"p{p}v{v}" : $"{V}<float>.Zero"));
             w.WriteLine($"global::ConvGen.TileStore.Transposed({values}, {Ref("y", " * outputPitch")}, {Ref("res", " * outputPitch")}, " +
                         $"outputPitch, args.HasResidual, {n}, {Ref("args.Bias", "")}, {Bool(s.Bias)}, {activation});");
+        }
+        w.Indent--;
+        w.WriteLine("}");
+    }
+
+    private static string InPlaceName(TileMethod m) => "InPlace_" + m.Name.Substring("Tile_".Length);
+
+    /// <summary>
+    /// The in-place rows of a held-weights layer (stride 1, no dilation): the output rows whose taps all lie inside the
+    /// input, in their whole vectors whose taps stay inside the row, run in the held-weights tiles reading the input
+    /// where it is; every other vector (each row's ends, and every vector of the rows whose taps reach the top or
+    /// bottom padding) runs four rows at once with masked loads, so the padding is never read.
+    /// </summary>
+    private static void EmitInPlace(IndentedTextWriter w, LayerSpec s, TileMethod m)
+    {
+        int k = s.K, p = s.Padding, right = k - 1 - p, lo = (p + 7) / 8 * 8;
+        string name = InPlaceName(m), masked = name + "_Masked", math = "global::System.Math";
+        w.WriteLine("/// <summary>Output rows [FirstRow, FirstRow + Rows) read in place: the middle in the held-weights tiles, the rest masked.</summary>");
+        w.WriteLine($"private static void {name}(ref global::ConvGen.TileArgs args)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("nint width = args.RowPitch, first = args.FirstRow, end = first + args.Rows;");
+        w.WriteLine($"// Rows whose {k} tap rows lie inside the input, and the whole vectors from column {lo} whose taps stay inside the row.");
+        w.WriteLine($"nint top = {math}.Clamp({p}, first, end), bottom = {math}.Clamp(args.InputHeight - {right}, top, end);");
+        w.WriteLine($"nint middle = {math}.Max(0, (width - {right} - {lo}) / 8 * 8);");
+        w.WriteLine("if (middle == 0) bottom = top;");
+        w.WriteLine("if (bottom > top)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("global::ConvGen.TileArgs inner = args;");
+        w.WriteLine($"nint at = (top - first) * args.OutputRowPitch + {lo};");
+        w.WriteLine($"inner.Input = ref {Unsafe}.Add(ref args.Input, (top - {p}) * width + {lo - p});");
+        w.WriteLine($"inner.Output = ref {Unsafe}.Add(ref args.Output, at);");
+        w.WriteLine($"inner.Residual = ref {Unsafe}.Add(ref args.Residual, at);");
+        w.WriteLine("inner.Count = middle;");
+        w.WriteLine("inner.Rows = bottom - top;");
+        w.WriteLine($"{m.SegmentName}(ref inner);");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine($"{masked}(ref args, first, top, 0, 0);");
+        w.WriteLine($"{masked}(ref args, top, bottom, {lo}, {lo} + middle);");
+        w.WriteLine($"{masked}(ref args, bottom, end, 0, 0);");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine();
+        string activation = "global::ConvGen.ConvActivation." + LayerSpec.ActivationNames[s.Activation];
+        w.WriteLine("/// <summary>");
+        w.WriteLine("/// Output rows [from, to), every vector but those from column skipFrom to skipTo: four rows at once, each input row");
+        w.WriteLine("/// loaded once for the taps of every output row it is in, with masked loads (nothing outside the input is read)");
+        w.WriteLine("/// and two accumulators a row (even and odd tap rows) so that the FMAs do not wait on each other.");
+        w.WriteLine("/// </summary>");
+        w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+        w.WriteLine($"private static void {masked}(ref global::ConvGen.TileArgs args, nint from, nint to, nint skipFrom, nint skipTo)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("nint width = args.RowPitch, height = args.InputHeight, outWidth = args.Count, outputRowPitch = args.OutputRowPitch;");
+        w.WriteLine("bool hasResidual = args.HasResidual;");
+        for (int t = 0; t < s.Taps; t++)
+            w.WriteLine($"{V}<float> w{t} = {V}.Create({Unsafe}.Add(ref args.Weights, {t}));");
+        if (s.Bias) w.WriteLine($"{V}<float> bias = {V}.Create(args.Bias);");
+        w.WriteLine("nint oh = from;");
+        foreach (int rows in new[] { 4, 1 })
+        {
+            w.WriteLine(rows == 4 ? "for (; oh + 4 <= to; oh += 4)" : "for (; oh < to; oh++)");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine($"ref float output = ref {Unsafe}.Add(ref args.Output, (oh - args.FirstRow) * outputRowPitch);");
+            w.WriteLine($"ref float residual = ref {Unsafe}.Add(ref args.Residual, (oh - args.FirstRow) * outputRowPitch);");
+            w.WriteLine("for (nint j = 0; j < outWidth; j += 8)");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine("if (j == skipFrom && skipTo > skipFrom)");
+            w.WriteLine("{");
+            w.WriteLine("    j = skipTo - 8;");
+            w.WriteLine("    continue;");
+            w.WriteLine("}");
+            for (int kw = 0; kw < k; kw++)
+                w.WriteLine($"{V}<float> m{kw} = global::ConvGen.TileStore.ColumnMask(j + {kw - p}, width);");
+            for (int o = 0; o < rows; o++)
+                w.WriteLine(Zeros($"c{o}_", 2));
+            w.WriteLine($"{V}<float> x;");
+            for (int i = 0; i < k + rows - 1; i++)
+            {
+                w.WriteLine($"if ((nuint)(oh + {i - p}) < (nuint)height)");
+                w.WriteLine("{");
+                w.Indent++;
+                w.WriteLine($"ref float row = ref {Unsafe}.Add(ref args.Input, (oh + {i - p}) * width);");
+                for (int kw = 0; kw < k; kw++)
+                {
+                    w.WriteLine($"x = global::ConvGen.TileStore.LoadMasked(ref row, j + {kw - p}, m{kw});");
+                    // Output row o takes input row i as its tap row i - o.
+                    for (int o = 0; o < rows; o++)
+                        if (i - o >= 0 && i - o < k) w.WriteLine($"c{o}_{(i - o) % 2} = {Fma}(x, w{(i - o) * k + kw}, c{o}_{(i - o) % 2});");
+                }
+                w.Indent--;
+                w.WriteLine("}");
+            }
+            w.WriteLine("int lanes = (int)global::System.Math.Min(8, outWidth - j);");
+            for (int o = 0; o < rows; o++)
+            {
+                string at = o == 0 ? "j" : $"{o} * outputRowPitch + j";
+                w.WriteLine($"ref float y{o} = ref {Unsafe}.Add(ref output, {at});");
+                w.WriteLine($"ref float r{o} = ref {Unsafe}.Add(ref residual, {at});");
+                string sum = s.Bias ? $"c{o}_0 + c{o}_1 + bias" : $"c{o}_0 + c{o}_1";
+                w.WriteLine($"if (lanes == 8) global::ConvGen.TileStore.Full({sum}, ref y{o}, ref r{o}, hasResidual, {activation});");
+                w.WriteLine($"else global::ConvGen.TileStore.Partial({sum}, ref y{o}, ref r{o}, hasResidual, lanes, {activation});");
+            }
+            w.Indent--;
+            w.WriteLine("}");
+            w.Indent--;
+            w.WriteLine("}");
         }
         w.Indent--;
         w.WriteLine("}");

@@ -55,6 +55,13 @@ public ref struct TileArgs
     public ConvActivation Activation;
     /// <summary>Each tap's offset from the output position, in floats (run-time tiles read it).</summary>
     public ReadOnlySpan<nint> TapOffsets;
+    /// <summary>
+    /// For <see cref="ITileKernels.RunInPlace"/>: the output row of the segment's first row (the input is the group's
+    /// unpadded plane, <see cref="RowPitch"/> floats a row).
+    /// </summary>
+    public nint FirstRow;
+    /// <summary>For <see cref="ITileKernels.RunInPlace"/>: rows of the input plane.</summary>
+    public nint InputHeight;
 }
 
 /// <summary>
@@ -79,6 +86,17 @@ public interface ITileKernels
     /// whose rows are short, where tiles along the positions would leave lanes idle.
     /// </summary>
     static virtual void RunPositions(int block, ref TileArgs args) => throw new NotSupportedException();
+
+    /// <summary>Whether the kernel has <see cref="RunInPlace"/> (stride-1 layers whose tiles run by rows).</summary>
+    static virtual bool ReadsInPlace => false;
+
+    /// <summary>
+    /// Computes block <paramref name="block"/> over <see cref="TileArgs.Rows"/> output rows of
+    /// <see cref="TileArgs.Count"/> positions from row <see cref="TileArgs.FirstRow"/>, reading the input where it is:
+    /// <see cref="TileArgs.Input"/> is the group's unpadded input plane (<see cref="TileArgs.InputHeight"/> rows of
+    /// <see cref="TileArgs.RowPitch"/> floats) and the padding is never read, so no packed copy is needed.
+    /// </summary>
+    static virtual void RunInPlace(int block, ref TileArgs args) => throw new NotSupportedException();
 }
 
 /// <summary>The store of a tile's accumulators, shared by generated and run-time tiles.</summary>
@@ -104,6 +122,28 @@ public static class TileStore
         if (hasResidual) sum += Avx512F.VL.MaskLoad((float*)Unsafe.AsPointer(ref residual), mask, Vector256<float>.Zero);
         Avx512F.VL.MaskStore((float*)Unsafe.AsPointer(ref output), mask, Activate(sum, activation));
     }
+
+    /// <summary>
+    /// Loads the lanes of <c>row[offset ..]</c> that <paramref name="mask"/> selects, zero elsewhere: lanes outside
+    /// the mask are not read (AVX-512 and AVX masked loads suppress their faults), so the vector may start before the
+    /// row or end past it. The reference must point into pinned memory, as every tile's does.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector256<float> LoadMasked(ref float row, nint offset, Vector256<float> mask)
+    {
+        float* at = (float*)Unsafe.AsPointer(ref row) + offset;
+        if (Avx512F.VL.IsSupported) return Avx512F.VL.MaskLoad(at, mask, Vector256<float>.Zero);
+        if (Avx.IsSupported) return Avx.MaskLoad(at, mask);
+        Vector256<float> value = Vector256<float>.Zero;
+        for (int i = 0; i < 8; i++)
+            if (mask.AsInt32().GetElement(i) != 0) value = value.WithElement(i, at[i]);
+        return value;
+    }
+
+    /// <summary>A mask of the lanes <c>l</c> whose column <c>first + l</c> lies in [0, <paramref name="width"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ColumnMask(nint first, nint width) =>
+        Vector256.LessThan((Vector256<int>.Indices + Vector256.Create((int)first)).AsUInt32(), Vector256.Create((uint)width)).AsSingle();
 
     /// <summary>A mask of the first <paramref name="count"/> lanes, for masked loads and stores.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -24,6 +24,10 @@ public class GeneratedKernelTests
         [nameof(Stem7x7)] = (Stem7x7.Spec, (w, b) => new Stem7x7(w, b)),
         [nameof(DepthwiseK5Stride3)] = (DepthwiseK5Stride3.Spec, (w, b) => new DepthwiseK5Stride3(w, b)),
         [nameof(DepthwiseDilatedPad3)] = (DepthwiseDilatedPad3.Spec, (w, b) => new DepthwiseDilatedPad3(w, b)),
+        [nameof(DepthwisePad0)] = (DepthwisePad0.Spec, (w, b) => new DepthwisePad0(w, b)),
+        [nameof(DepthwisePad2)] = (DepthwisePad2.Spec, (w, b) => new DepthwisePad2(w, b)),
+        [nameof(DepthwiseK2)] = (DepthwiseK2.Spec, (w, b) => new DepthwiseK2(w, b)),
+        [nameof(Depthwise1x1Pad1)] = (Depthwise1x1Pad1.Spec, (w, b) => new Depthwise1x1Pad1(w, b)),
         [nameof(Outer.Nested10PerGroup)] = (Outer.Nested10PerGroup.Spec, (w, b) => new Outer.Nested10PerGroup(w, b)),
         [nameof(GlobalNamespaceLayer)] = (GlobalNamespaceLayer.Spec, (w, b) => new GlobalNamespaceLayer(w, b)),
     };
@@ -45,6 +49,38 @@ public class GeneratedKernelTests
     {
         ConvSpec spec = Kernels[name].Spec;
         HarnessReport report = ConvHarness.Check(spec, (w, b) => new GenericConv(spec, w, b));
+        Assert.True(report.Passed, report.ToString());
+    }
+
+    /// <summary>
+    /// Depthwise layers with stride 1 read rows of 32 and more in place (masked loads at the row ends and in the rows
+    /// whose taps reach the top or bottom padding): row widths that are and are not whole vectors, heights from 1 (every
+    /// row a border row) up, batches, residual, on one thread and on bands of rows cut for several.
+    /// </summary>
+    [Theory]
+    [InlineData(nameof(Depthwise), 1)]
+    [InlineData(nameof(DepthwiseBiasRelu6), 1)]
+    [InlineData(nameof(DepthwisePad0), 1)]
+    [InlineData(nameof(DepthwisePad2), 1)]
+    [InlineData(nameof(DepthwiseK2), 1)]
+    [InlineData(nameof(Depthwise1x1Pad1), 1)]
+    [InlineData(nameof(DepthwiseK2), -1)]
+    [InlineData(nameof(Depthwise1x1Pad1), -1)]
+    public void InPlaceRowsMatchReference(string name, int degree)
+    {
+        (ConvSpec spec, Func<float[], float[], IConvKernel> create) = Kernels[name];
+        int m = spec.MinInputSize;
+        HarnessSize[] sizes =
+        [
+            new(m, 32), new(Math.Max(m, 2), 33, 2, Residual: true), new(Math.Max(m, 3), 39), new(6, 47, 1, Residual: true),
+            new(13, 64, 2), new(23, 70, 1, Residual: true), new(9, 112),
+        ];
+        HarnessReport report = ConvHarness.Check(spec, (w, b) =>
+        {
+            var kernel = (IConvKernel)create(w, b);
+            if (degree != 1) kernel.GetType().GetProperty("MaxDegreeOfParallelism")!.SetValue(kernel, degree);
+            return kernel;
+        }, sizes);
         Assert.True(report.Passed, report.ToString());
     }
 }

@@ -2,7 +2,7 @@ using ConvGen;
 
 // Layers compiled into the test project, each checked against the reference. Together they cover channels per
 // group 1, 2, 3, 4, 8, 16, 32, 64; K 1, 3, 5, 7; stride 1-3; padding 0-3; dilation 1-2; bias; every activation;
-// depthwise with multiplier 2; the fused shuffle; blocks of 8 with a remainder; and chunked input channels.
+// depthwise with multiplier 2; depthwise read in place; the fused shuffle; blocks of 8 with a remainder; and chunked input channels.
 namespace ConvGen.Generated.Tests.Layers
 {
     [GroupedConv(Cin = 256, Cout = 256, K = 3, Groups = 32, Padding = 1)]
@@ -50,6 +50,20 @@ namespace ConvGen.Generated.Tests.Layers
 
     [GroupedConv(Cin = 4, Cout = 4, K = 3, Groups = 4, Padding = 3, Dilation = 2)]
     public partial class DepthwiseDilatedPad3 { }
+
+    // Depthwise with stride 1 read in place (rows of 32 and more): no padding, padding past the taps' reach, K = 2,
+    // a 1x1 with padding (output wider than the input), and 3 groups (bands of rows cut for several threads).
+    [GroupedConv(Cin = 5, Cout = 5, K = 3, Groups = 5, Padding = 0, Bias = true)]
+    public partial class DepthwisePad0 { }
+
+    [GroupedConv(Cin = 4, Cout = 4, K = 3, Groups = 4, Padding = 2, Activation = ConvActivation.Relu)]
+    public partial class DepthwisePad2 { }
+
+    [GroupedConv(Cin = 3, Cout = 3, K = 2, Groups = 3, Padding = 1, Bias = true, Activation = ConvActivation.Relu6)]
+    public partial class DepthwiseK2 { }
+
+    [GroupedConv(Cin = 3, Cout = 3, K = 1, Groups = 3, Padding = 1)]
+    public partial class Depthwise1x1Pad1 { }
 
     internal static partial class Outer
     {

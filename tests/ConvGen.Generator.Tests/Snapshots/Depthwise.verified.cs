@@ -67,6 +67,10 @@ namespace Models
             {
                 Segment_1co_64px_HeldWeights(ref args);
             }
+            
+            public static bool ReadsInPlace => true;
+            
+            public static void RunInPlace(int block, ref global::ConvGen.TileArgs args) => InPlace_1co_64px_HeldWeights(ref args);
         }
         
         /// <summary>The tile kernels for 16 vector registers (AVX2), one per output-channel block.</summary>
@@ -4172,6 +4176,221 @@ namespace Models
                 inputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref inputRow, args.RowPitch);
                 outputRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref outputRow, args.OutputRowPitch);
                 residualRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualRow, args.OutputRowPitch);
+            }
+        }
+        
+        /// <summary>Output rows [FirstRow, FirstRow + Rows) read in place: the middle in the held-weights tiles, the rest masked.</summary>
+        private static void InPlace_1co_64px_HeldWeights(ref global::ConvGen.TileArgs args)
+        {
+            nint width = args.RowPitch, first = args.FirstRow, end = first + args.Rows;
+            // Rows whose 3 tap rows lie inside the input, and the whole vectors from column 8 whose taps stay inside the row.
+            nint top = global::System.Math.Clamp(1, first, end), bottom = global::System.Math.Clamp(args.InputHeight - 1, top, end);
+            nint middle = global::System.Math.Max(0, (width - 1 - 8) / 8 * 8);
+            if (middle == 0) bottom = top;
+            if (bottom > top)
+            {
+                global::ConvGen.TileArgs inner = args;
+                nint at = (top - first) * args.OutputRowPitch + 8;
+                inner.Input = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (top - 1) * width + 7);
+                inner.Output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
+                inner.Residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
+                inner.Count = middle;
+                inner.Rows = bottom - top;
+                Segment_1co_64px_HeldWeights(ref inner);
+            }
+            InPlace_1co_64px_HeldWeights_Masked(ref args, first, top, 0, 0);
+            InPlace_1co_64px_HeldWeights_Masked(ref args, top, bottom, 8, 8 + middle);
+            InPlace_1co_64px_HeldWeights_Masked(ref args, bottom, end, 0, 0);
+        }
+        
+        /// <summary>
+        /// Output rows [from, to), every vector but those from column skipFrom to skipTo: four rows at once, each input row
+        /// loaded once for the taps of every output row it is in, with masked loads (nothing outside the input is read)
+        /// and two accumulators a row (even and odd tap rows) so that the FMAs do not wait on each other.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void InPlace_1co_64px_HeldWeights_Masked(ref global::ConvGen.TileArgs args, nint from, nint to, nint skipFrom, nint skipTo)
+        {
+            nint width = args.RowPitch, height = args.InputHeight, outWidth = args.Count, outputRowPitch = args.OutputRowPitch;
+            bool hasResidual = args.HasResidual;
+            global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
+            global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
+            global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
+            global::System.Runtime.Intrinsics.Vector256<float> w3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 3));
+            global::System.Runtime.Intrinsics.Vector256<float> w4 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 4));
+            global::System.Runtime.Intrinsics.Vector256<float> w5 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 5));
+            global::System.Runtime.Intrinsics.Vector256<float> w6 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 6));
+            global::System.Runtime.Intrinsics.Vector256<float> w7 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 7));
+            global::System.Runtime.Intrinsics.Vector256<float> w8 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 8));
+            nint oh = from;
+            for (; oh + 4 <= to; oh += 4)
+            {
+                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, (oh - args.FirstRow) * outputRowPitch);
+                ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, (oh - args.FirstRow) * outputRowPitch);
+                for (nint j = 0; j < outWidth; j += 8)
+                {
+                    if (j == skipFrom && skipTo > skipFrom)
+                    {
+                        j = skipTo - 8;
+                        continue;
+                    }
+                    global::System.Runtime.Intrinsics.Vector256<float> m0 = global::ConvGen.TileStore.ColumnMask(j + -1, width);
+                    global::System.Runtime.Intrinsics.Vector256<float> m1 = global::ConvGen.TileStore.ColumnMask(j + 0, width);
+                    global::System.Runtime.Intrinsics.Vector256<float> m2 = global::ConvGen.TileStore.ColumnMask(j + 1, width);
+                    global::System.Runtime.Intrinsics.Vector256<float> c0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c2_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> c3_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c3_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> x;
+                    if ((nuint)(oh + -1) < (nuint)height)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + -1) * width);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0);
+                        c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c0_0);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1);
+                        c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c0_0);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2);
+                        c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c0_0);
+                    }
+                    if ((nuint)(oh + 0) < (nuint)height)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 0) * width);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0);
+                        c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c0_1);
+                        c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c1_0);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1);
+                        c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c0_1);
+                        c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c1_0);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2);
+                        c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c0_1);
+                        c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c1_0);
+                    }
+                    if ((nuint)(oh + 1) < (nuint)height)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 1) * width);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0);
+                        c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c0_0);
+                        c1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c1_1);
+                        c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c2_0);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1);
+                        c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c0_0);
+                        c1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c1_1);
+                        c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c2_0);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2);
+                        c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c0_0);
+                        c1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c1_1);
+                        c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c2_0);
+                    }
+                    if ((nuint)(oh + 2) < (nuint)height)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 2) * width);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0);
+                        c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c1_0);
+                        c2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c2_1);
+                        c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c3_0);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1);
+                        c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c1_0);
+                        c2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c2_1);
+                        c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c3_0);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2);
+                        c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c1_0);
+                        c2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c2_1);
+                        c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c3_0);
+                    }
+                    if ((nuint)(oh + 3) < (nuint)height)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 3) * width);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0);
+                        c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c2_0);
+                        c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c3_1);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1);
+                        c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c2_0);
+                        c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c3_1);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2);
+                        c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c2_0);
+                        c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c3_1);
+                    }
+                    if ((nuint)(oh + 4) < (nuint)height)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 4) * width);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0);
+                        c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c3_0);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1);
+                        c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c3_0);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2);
+                        c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c3_0);
+                    }
+                    int lanes = (int)global::System.Math.Min(8, outWidth - j);
+                    ref float y0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, j);
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, j);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0_0 + c0_1, ref y0, ref r0, hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c0_0 + c0_1, ref y0, ref r0, hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    ref float y1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputRowPitch + j);
+                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 1 * outputRowPitch + j);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c1_0 + c1_1, ref y1, ref r1, hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c1_0 + c1_1, ref y1, ref r1, hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    ref float y2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputRowPitch + j);
+                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 2 * outputRowPitch + j);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c2_0 + c2_1, ref y2, ref r2, hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c2_0 + c2_1, ref y2, ref r2, hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    ref float y3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputRowPitch + j);
+                    ref float r3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 3 * outputRowPitch + j);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c3_0 + c3_1, ref y3, ref r3, hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c3_0 + c3_1, ref y3, ref r3, hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                }
+            }
+            for (; oh < to; oh++)
+            {
+                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, (oh - args.FirstRow) * outputRowPitch);
+                ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, (oh - args.FirstRow) * outputRowPitch);
+                for (nint j = 0; j < outWidth; j += 8)
+                {
+                    if (j == skipFrom && skipTo > skipFrom)
+                    {
+                        j = skipTo - 8;
+                        continue;
+                    }
+                    global::System.Runtime.Intrinsics.Vector256<float> m0 = global::ConvGen.TileStore.ColumnMask(j + -1, width);
+                    global::System.Runtime.Intrinsics.Vector256<float> m1 = global::ConvGen.TileStore.ColumnMask(j + 0, width);
+                    global::System.Runtime.Intrinsics.Vector256<float> m2 = global::ConvGen.TileStore.ColumnMask(j + 1, width);
+                    global::System.Runtime.Intrinsics.Vector256<float> c0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> x;
+                    if ((nuint)(oh + -1) < (nuint)height)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + -1) * width);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0);
+                        c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c0_0);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1);
+                        c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c0_0);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2);
+                        c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c0_0);
+                    }
+                    if ((nuint)(oh + 0) < (nuint)height)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 0) * width);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0);
+                        c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c0_1);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1);
+                        c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c0_1);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2);
+                        c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c0_1);
+                    }
+                    if ((nuint)(oh + 1) < (nuint)height)
+                    {
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 1) * width);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0);
+                        c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c0_0);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1);
+                        c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c0_0);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2);
+                        c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c0_0);
+                    }
+                    int lanes = (int)global::System.Math.Min(8, outWidth - j);
+                    ref float y0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, j);
+                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, j);
+                    if (lanes == 8) global::ConvGen.TileStore.Full(c0_0 + c0_1, ref y0, ref r0, hasResidual, global::ConvGen.ConvActivation.None);
+                    else global::ConvGen.TileStore.Partial(c0_0 + c0_1, ref y0, ref r0, hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                }
             }
         }
     }
