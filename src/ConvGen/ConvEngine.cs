@@ -16,13 +16,6 @@ public static unsafe class ConvEngine
     /// <summary>Floats of packed input a band aims at (keeps a band's input in L2).</summary>
     private const int BandBudgetFloats = 48 * 1024;
 
-    /// <summary>
-    /// The narrowest input rows read in place where the kernel can (see <see cref="ITileKernels.RunInPlace"/>): below
-    /// it the masked vectors at the row ends cost more than the packing saves. Measured with 192 depthwise channels
-    /// (packed against in place, ms): 28x28 0.064 / 0.069, 40x40 0.107 / 0.104, 56x56 0.197 / 0.179, 112x112 1.03 / 0.68.
-    /// </summary>
-    private const int InPlaceMinWidth = 32;
-
     /// <summary>Whether the Vector256 + FMA tiles run on this machine; if not, every kernel uses scalar tiles.</summary>
     public static bool IsAccelerated { get; } = Vector256.IsHardwareAccelerated && Fma.IsSupported;
 
@@ -235,6 +228,8 @@ public static unsafe class ConvEngine
         public readonly Geometry Geometry = geometry;
         public readonly float* Input = input, Residual = residual, Output = output, Weights = weights, Bias = bias;
         public readonly int Batch = batch;
+        /// <summary>The spec's channels a group, read once (each is a division).</summary>
+        public readonly int CinPerGroup = plan.Spec.CinPerGroup, CoutPerGroup = plan.Spec.CoutPerGroup;
         /// <summary>Just past the input's last float.</summary>
         public readonly float* InputEnd = input + plan.Spec.InputLength(geometry.Height, geometry.Width, batch);
         public int Items => Batch * Plan.Spec.Groups * Geometry.Bands;
@@ -322,16 +317,19 @@ public static unsafe class ConvEngine
         int band = item % geo.Bands, g = item / geo.Bands % spec.Groups, n = item / geo.Bands / spec.Groups;
         int oh0 = band * geo.BandRows, rows = Math.Min(geo.BandRows, geo.OutHeight - oh0);
         ReadOnlySpan<TileBlock> blocks = call.Plan.Blocks;
-        int wq = geo.RowPitch, ow = geo.OutWidth, inRows = rows + geo.RowReach, coutG = spec.CoutPerGroup;
-        bool contiguous = wq == ow, flat = !contiguous && spec.CinPerGroup * spec.Taps >= ConvRules.FlatMinTerms;
+        int wq = geo.RowPitch, ow = geo.OutWidth, inRows = rows + geo.RowReach, coutG = call.CoutPerGroup;
+        bool contiguous = wq == ow, flat = !contiguous && call.CinPerGroup * spec.Taps >= ConvRules.FlatMinTerms;
         // Position tiles (over output channels, at the valid positions only, stored in place) where the kernel has
         // them: measured faster than flat tiles at every row width from 7 to 56 (32 channels a group: 0.306 against
         // 0.347 ms at 7x7, 18.8 against 19.9 ms at 56x56).
         bool positions = flat && TTiles.PositionTileChannels > 0;
         if (positions) flat = false;
         // Depthwise with stride 1, where the kernel can: the tiles read the input where it is, masking what would be
-        // padding (the packing cost a third of depthwise 32 at 112x112).
-        if (!contiguous && !flat && !positions && geo.Stride == 1 && TTiles.ReadsInPlace && geo.Width >= InPlaceMinWidth)
+        // padding (the packing cost a third of depthwise 32 at 112x112). They may read 8 floats before the group's
+        // planes and 16 after them: the first and last planes of the input are packed.
+        float* planes = InputRow(in call, n, g, 0, 0);
+        if (!contiguous && !flat && !positions && geo.Stride == 1 && TTiles.ReadsInPlace
+            && planes - 8 >= call.Input && planes + call.CinPerGroup * (long)geo.Height * geo.Width + 16 <= call.InputEnd)
         {
             RunInPlace<TTiles>(in call, n, g, oh0, rows, taps);
             return;
@@ -343,7 +341,7 @@ public static unsafe class ConvEngine
         float* x = InputRow(in call, n, g, 0, oh0);
         bool direct = spec.K == 1 && geo.Stride == 1 && geo.Padding == 0
             && (WholeTiles(call.Plan, positionsInBand)
-                || x + (spec.CinPerGroup - 1) * inputPlane + positionsInBand + call.Plan.MaxTileWidth + 8 <= call.InputEnd);
+                || x + (call.CinPerGroup - 1) * inputPlane + positionsInBand + call.Plan.MaxTileWidth + 8 <= call.InputEnd);
         // The band's first unpadded column on a 32-byte boundary (with RowPitch a multiple of 8, every row's).
         if (!direct) x = (float*)(((nint)Scratch.Get(0, geo.InputScratch) + geo.Padding % 8 * 4 + 31) & ~(nint)31) - geo.Padding % 8;
         long plane = (long)geo.OutHeight * ow, channelPitch = spec.ShuffleOutput ? spec.Groups * plane : plane;
@@ -355,7 +353,7 @@ public static unsafe class ConvEngine
         {
             RowPitch = wq, PhasePitch = geo.PhasePitch, ChannelPitch = direct ? (nint)inputPlane : geo.ChannelPitch,
             OutputPitch = flat ? pitch : (nint)channelPitch, OutputRowPitch = ow,
-            InputChannels = spec.CinPerGroup, TapOffsets = taps, HasResidual = call.Residual != null,
+            InputChannels = call.CinPerGroup, TapOffsets = taps, HasResidual = call.Residual != null,
             HasBias = call.Bias != null, Activation = spec.Activation,
         };
         // Each mode runs the whole band at once (its input fits L2): measured faster than steps of a few rows,
@@ -400,7 +398,7 @@ public static unsafe class ConvEngine
         {
             Input = ref InputRow(in call, n, g, 0, 0)[0], RowPitch = geo.Width, ChannelPitch = (nint)((long)geo.Height * geo.Width),
             OutputPitch = (nint)(spec.ShuffleOutput ? spec.Groups * plane : plane), OutputRowPitch = geo.OutWidth,
-            InputChannels = spec.CinPerGroup, TapOffsets = taps, HasResidual = call.Residual != null,
+            InputChannels = call.CinPerGroup, TapOffsets = taps, HasResidual = call.Residual != null,
             HasBias = call.Bias != null, Activation = spec.Activation,
             Count = geo.OutWidth, Rows = rows, FirstRow = oh0, InputHeight = geo.Height,
         };
@@ -413,7 +411,7 @@ public static unsafe class ConvEngine
             args.Weights = ref call.Weights[call.Plan.WeightOffset(g, b)];
             args.Output = ref call.Output[at];
             args.Residual = ref call.Residual != null ? ref call.Residual[at] : ref args.Output;
-            args.Bias = ref call.Bias != null ? ref call.Bias[g * spec.CoutPerGroup + first] : ref args.Output;
+            args.Bias = ref call.Bias != null ? ref call.Bias[g * call.CoutPerGroup + first] : ref args.Output;
             TTiles.RunInPlace(b, ref args);
         }
     }
@@ -430,14 +428,14 @@ public static unsafe class ConvEngine
     private static float* InputRow(in Call call, int n, int g, int ci, long row)
     {
         ConvSpec spec = call.Plan.Spec;
-        return call.Input + ((long)(n * spec.Cin + g * spec.CinPerGroup + ci) * call.Geometry.Height + row) * call.Geometry.Width;
+        return call.Input + ((long)(n * spec.Cin + g * call.CinPerGroup + ci) * call.Geometry.Height + row) * call.Geometry.Width;
     }
 
     /// <summary>Where output channel <paramref name="i"/> of group g (after the shuffle, if any) has row oh.</summary>
     private static long OutputOffset(in Call call, int n, int g, int i, int oh)
     {
         ConvSpec spec = call.Plan.Spec;
-        long position = spec.ShuffleOutput ? (long)i * spec.Groups + g : (long)g * spec.CoutPerGroup + i;
+        long position = spec.ShuffleOutput ? (long)i * spec.Groups + g : (long)g * call.CoutPerGroup + i;
         return ((long)n * spec.Cout + position) * call.Geometry.OutHeight * call.Geometry.OutWidth + (long)oh * call.Geometry.OutWidth;
     }
 
@@ -480,7 +478,7 @@ public static unsafe class ConvEngine
         int first = Math.Max(0, from * geo.Stride - geo.Padding);
         int last = Math.Min(geo.Height, (from + count) * geo.Stride - geo.Padding);
         if (last <= first) return;
-        for (int ci = 0; ci < spec.CinPerGroup; ci++)
+        for (int ci = 0; ci < call.CinPerGroup; ci++)
             PrefetchLines(InputRow(in call, n, g, ci, first),
                 (long)(last - first) * geo.Width);
     }
@@ -509,7 +507,7 @@ public static unsafe class ConvEngine
             PackRowsStride1(in call, n, g, oh0, from, to, x);
             return;
         }
-        for (int ci = 0; ci < spec.CinPerGroup; ci++)
+        for (int ci = 0; ci < call.CinPerGroup; ci++)
         {
             float* channel = InputRow(in call, n, g, ci, 0);
             for (int rp = 0; rp < s; rp++)
@@ -544,7 +542,7 @@ public static unsafe class ConvEngine
     private static void PackRowsStride1(in Call call, int n, int g, int oh0, int from, int to, float* x)
     {
         ref readonly Geometry geo = ref call.Geometry;
-        int p = geo.Padding, wq = geo.RowPitch, width = geo.Width, height = geo.Height, channels = call.Plan.Spec.CinPerGroup;
+        int p = geo.Padding, wq = geo.RowPitch, width = geo.Width, height = geo.Height, channels = call.CinPerGroup;
         long channelPitch = geo.ChannelPitch;
         bool vectorPadding = Vector256.IsHardwareAccelerated && p <= 8;
         for (int ci = 0; ci < channels; ci++)
@@ -585,7 +583,7 @@ public static unsafe class ConvEngine
     private static void PackRowsStride2(in Call call, int n, int g, int oh0, int from, int to, float* x)
     {
         ref readonly Geometry geo = ref call.Geometry;
-        int p = geo.Padding, wq = geo.RowPitch, width = geo.Width, height = geo.Height, channels = call.Plan.Spec.CinPerGroup;
+        int p = geo.Padding, wq = geo.RowPitch, width = geo.Width, height = geo.Height, channels = call.CinPerGroup;
         long phasePitch = geo.PhasePitch, channelPitch = geo.ChannelPitch;
         int evenPhase = p & 1, evenAt = p >> 1, evenCount = (width + 1) >> 1;
         int oddPhase = evenPhase ^ 1, oddAt = (p + 1) >> 1, oddCount = width >> 1;

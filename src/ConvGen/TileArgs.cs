@@ -94,7 +94,8 @@ public interface ITileKernels
     /// Computes block <paramref name="block"/> over <see cref="TileArgs.Rows"/> output rows of
     /// <see cref="TileArgs.Count"/> positions from row <see cref="TileArgs.FirstRow"/>, reading the input where it is:
     /// <see cref="TileArgs.Input"/> is the group's unpadded input plane (<see cref="TileArgs.InputHeight"/> rows of
-    /// <see cref="TileArgs.RowPitch"/> floats) and the padding is never read, so no packed copy is needed.
+    /// <see cref="TileArgs.RowPitch"/> floats) and the padding is never read, so no packed copy is needed. The 8 floats
+    /// before the planes and the 16 after them must be readable (the vectors at the row ends load them, then zero them).
     /// </summary>
     static virtual void RunInPlace(int block, ref TileArgs args) => throw new NotSupportedException();
 }
