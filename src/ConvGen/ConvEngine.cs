@@ -326,10 +326,10 @@ public static unsafe class ConvEngine
         if (positions) flat = false;
         // Depthwise with stride 1, where the kernel can: the tiles read the input where it is, masking what would be
         // padding (the packing cost a third of depthwise 32 at 112x112). They may read 8 floats before the group's
-        // planes and 16 after them: the first and last planes of the input are packed.
+        // planes and 32 after them: the first and last planes of the input are packed.
         float* planes = InputRow(in call, n, g, 0, 0);
-        if (!contiguous && !flat && !positions && geo.Stride == 1 && TTiles.ReadsInPlace
-            && planes - 8 >= call.Input && planes + call.CinPerGroup * (long)geo.Height * geo.Width + 16 <= call.InputEnd)
+        if (!contiguous && !flat && !positions && TTiles.ReadsInPlace
+            && planes - 8 >= call.Input && planes + call.CinPerGroup * (long)geo.Height * geo.Width + 32 <= call.InputEnd)
         {
             RunInPlace<TTiles>(in call, n, g, oh0, rows, taps);
             return;

@@ -95,7 +95,7 @@ public interface ITileKernels
     /// <see cref="TileArgs.Count"/> positions from row <see cref="TileArgs.FirstRow"/>, reading the input where it is:
     /// <see cref="TileArgs.Input"/> is the group's unpadded input plane (<see cref="TileArgs.InputHeight"/> rows of
     /// <see cref="TileArgs.RowPitch"/> floats) and the padding is never read, so no packed copy is needed. The 8 floats
-    /// before the planes and the 16 after them must be readable (the vectors at the row ends load them, then zero them).
+    /// before the planes and the 32 after them must be readable (the vectors at the row ends load them, then zero them).
     /// </summary>
     static virtual void RunInPlace(int block, ref TileArgs args) => throw new NotSupportedException();
 }
@@ -139,6 +139,29 @@ public static class TileStore
         for (int i = 0; i < 8; i++)
             if (mask.AsInt32().GetElement(i) != 0) value = value.WithElement(i, at[i]);
         return value;
+    }
+
+    /// <summary>A mask of the lanes <c>l</c> whose column <c>first + 2·l</c> lies in [0, <paramref name="width"/>) (stride 2).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> EvenColumnMask(nint first, nint width) =>
+        Vector256.LessThan((Vector256<int>.Indices + Vector256<int>.Indices + Vector256.Create((int)first)).AsUInt32(),
+            Vector256.Create((uint)width)).AsSingle();
+
+    /// <summary>The even lanes of <paramref name="low"/> then <paramref name="high"/>: floats 0, 2, …, 14 of the 16.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Evens(Vector256<float> low, Vector256<float> high)
+    {
+        if (Avx512F.VL.IsSupported) return Avx512F.VL.PermuteVar8x32x2(low, Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14), high);
+        // Per 128-bit half: lanes 0 and 2 of low, then of high; then the 64-bit quarters in order.
+        return Avx2.Permute4x64(Avx.Shuffle(low, high, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle();
+    }
+
+    /// <summary>The odd lanes of <paramref name="low"/> then <paramref name="high"/>: floats 1, 3, …, 15 of the 16.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Odds(Vector256<float> low, Vector256<float> high)
+    {
+        if (Avx512F.VL.IsSupported) return Avx512F.VL.PermuteVar8x32x2(low, Vector256.Create(1, 3, 5, 7, 9, 11, 13, 15), high);
+        return Avx2.Permute4x64(Avx.Shuffle(low, high, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle();
     }
 
     /// <summary>A mask of the lanes <c>l</c> whose column <c>first + l</c> lies in [0, <paramref name="width"/>).</summary>

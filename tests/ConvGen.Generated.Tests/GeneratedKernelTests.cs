@@ -28,6 +28,8 @@ public class GeneratedKernelTests
         [nameof(DepthwisePad2)] = (DepthwisePad2.Spec, (w, b) => new DepthwisePad2(w, b)),
         [nameof(DepthwiseK2)] = (DepthwiseK2.Spec, (w, b) => new DepthwiseK2(w, b)),
         [nameof(Depthwise1x1Pad1)] = (Depthwise1x1Pad1.Spec, (w, b) => new Depthwise1x1Pad1(w, b)),
+        [nameof(DepthwiseStride2)] = (DepthwiseStride2.Spec, (w, b) => new DepthwiseStride2(w, b)),
+        [nameof(DepthwiseStride2K2)] = (DepthwiseStride2K2.Spec, (w, b) => new DepthwiseStride2K2(w, b)),
         [nameof(Outer.Nested10PerGroup)] = (Outer.Nested10PerGroup.Spec, (w, b) => new Outer.Nested10PerGroup(w, b)),
         [nameof(GlobalNamespaceLayer)] = (GlobalNamespaceLayer.Spec, (w, b) => new GlobalNamespaceLayer(w, b)),
     };
@@ -53,8 +55,8 @@ public class GeneratedKernelTests
     }
 
     /// <summary>
-    /// Depthwise layers with stride 1 read rows of 32 and more in place (masked loads at the row ends and in the rows
-    /// whose taps reach the top or bottom padding): row widths that are and are not whole vectors, heights from 1 (every
+    /// Depthwise layers with stride 1 and 2 read their input in place (the lanes and rows that would be padding are
+    /// zeros): row widths that are and are not whole vectors, heights from 1 (every
     /// row a border row) up, batches, residual, on one thread and on bands of rows cut for several.
     /// </summary>
     [Theory]
@@ -64,6 +66,9 @@ public class GeneratedKernelTests
     [InlineData(nameof(DepthwisePad2), 1)]
     [InlineData(nameof(DepthwiseK2), 1)]
     [InlineData(nameof(Depthwise1x1Pad1), 1)]
+    [InlineData(nameof(DepthwiseStride2), 1)]
+    [InlineData(nameof(DepthwiseStride2K2), 1)]
+    [InlineData(nameof(DepthwiseStride2), -1)]
     [InlineData(nameof(DepthwiseK2), -1)]
     [InlineData(nameof(Depthwise1x1Pad1), -1)]
     public void InPlaceRowsMatchReference(string name, int degree)

@@ -51,7 +51,7 @@ namespace ConvGen.Generated.Tests.Layers
     [GroupedConv(Cin = 4, Cout = 4, K = 3, Groups = 4, Padding = 3, Dilation = 2)]
     public partial class DepthwiseDilatedPad3 { }
 
-    // Depthwise with stride 1 read in place (rows of 32 and more): no padding, padding past the taps' reach, K = 2,
+    // Depthwise with stride 1 read in place: no padding, padding past the taps' reach, K = 2,
     // a 1x1 with padding (output wider than the input), and 3 groups (bands of rows cut for several threads).
     [GroupedConv(Cin = 5, Cout = 5, K = 3, Groups = 5, Padding = 0, Bias = true)]
     public partial class DepthwisePad0 { }
@@ -64,6 +64,13 @@ namespace ConvGen.Generated.Tests.Layers
 
     [GroupedConv(Cin = 3, Cout = 3, K = 1, Groups = 3, Padding = 1)]
     public partial class Depthwise1x1Pad1 { }
+
+    // Depthwise with stride 2 read in place: the input's columns split into even and odd in registers.
+    [GroupedConv(Cin = 6, Cout = 6, K = 3, Groups = 6, Stride = 2, Padding = 1, Bias = true, Activation = ConvActivation.Relu6)]
+    public partial class DepthwiseStride2 { }
+
+    [GroupedConv(Cin = 3, Cout = 3, K = 2, Groups = 3, Stride = 2, Padding = 0)]
+    public partial class DepthwiseStride2K2 { }
 
     internal static partial class Outer
     {

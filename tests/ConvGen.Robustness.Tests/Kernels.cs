@@ -51,6 +51,7 @@ public static class Kernels
         all.Add(new("Generated DilatedNoPadding", DilatedNoPadding.Spec, (w, b) => new DilatedNoPadding(w, b)));
         all.Add(new("Generated Seed", Seed.Spec, (w, b) => new Seed(w, b)));
         all.Add(new("Generated PositionTiles", PositionTiles.Spec, (w, b) => new PositionTiles(w, b)));
+        all.Add(new("Generated DepthwiseStride2", DepthwiseStride2.Spec, (w, b) => new DepthwiseStride2(w, b)));
         return all;
     }
 
@@ -87,6 +88,10 @@ internal sealed partial class DepthwiseRelu6 { }
 
 [GroupedConv(Cin = 6, Cout = 12, K = 3, Groups = 6, Stride = 2, Padding = 1, Activation = ConvActivation.Relu)]
 internal sealed partial class DepthwiseMultiplier2Stride2 { }
+
+// Depthwise with stride 2 reads its input in place (its columns split into even and odd in registers).
+[GroupedConv(Cin = 6, Cout = 6, K = 3, Groups = 6, Stride = 2, Padding = 1, Bias = true, Activation = ConvActivation.Relu6)]
+internal sealed partial class DepthwiseStride2 { }
 
 [GroupedConv(Cin = 12, Cout = 9, K = 1, Groups = 3, Bias = true, Activation = ConvActivation.Relu, ShuffleOutput = true)]
 internal sealed partial class PointwiseShuffled { }

@@ -4421,7 +4421,8 @@ namespace Models
         
         /// <summary>
         /// Output rows [from, to), every vector but those from column skipFrom to skipTo: four rows at once, each input row
-        /// loaded once for the taps of every output row it is in, with masked loads (nothing outside the input is read)
+        /// loaded once for the taps of every output row it is in, with masked loads (nothing outside the input is read:
+        /// the lanes outside it, and the rows, are zeros)
         /// and two accumulators a row (even and odd tap rows) so that the FMAs do not wait on each other.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -4458,82 +4459,94 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector256<float> c2_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> c3_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c3_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> x;
-                    if ((nuint)(oh + -1) < (nuint)height)
                     {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + -1) * width);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0);
+                        nint inputRow = oh + -1;
+                        bool inside = (nuint)inputRow < (nuint)height;
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width);
+                        global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0 & inRow);
                         c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c0_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1 & inRow);
                         c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c0_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2 & inRow);
                         c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c0_0);
                     }
-                    if ((nuint)(oh + 0) < (nuint)height)
                     {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 0) * width);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0);
+                        nint inputRow = oh + 0;
+                        bool inside = (nuint)inputRow < (nuint)height;
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width);
+                        global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0 & inRow);
                         c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c0_1);
                         c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c1_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1 & inRow);
                         c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c0_1);
                         c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c1_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2 & inRow);
                         c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c0_1);
                         c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c1_0);
                     }
-                    if ((nuint)(oh + 1) < (nuint)height)
                     {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 1) * width);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0);
+                        nint inputRow = oh + 1;
+                        bool inside = (nuint)inputRow < (nuint)height;
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width);
+                        global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0 & inRow);
                         c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c0_0);
                         c1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c1_1);
                         c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c2_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1 & inRow);
                         c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c0_0);
                         c1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c1_1);
                         c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c2_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2 & inRow);
                         c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c0_0);
                         c1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c1_1);
                         c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c2_0);
                     }
-                    if ((nuint)(oh + 2) < (nuint)height)
                     {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 2) * width);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0);
+                        nint inputRow = oh + 2;
+                        bool inside = (nuint)inputRow < (nuint)height;
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width);
+                        global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0 & inRow);
                         c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c1_0);
                         c2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c2_1);
                         c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c3_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1 & inRow);
                         c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c1_0);
                         c2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c2_1);
                         c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c3_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2 & inRow);
                         c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c1_0);
                         c2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c2_1);
                         c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c3_0);
                     }
-                    if ((nuint)(oh + 3) < (nuint)height)
                     {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 3) * width);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0);
+                        nint inputRow = oh + 3;
+                        bool inside = (nuint)inputRow < (nuint)height;
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width);
+                        global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0 & inRow);
                         c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c2_0);
                         c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c3_1);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1 & inRow);
                         c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c2_0);
                         c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c3_1);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2 & inRow);
                         c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c2_0);
                         c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c3_1);
                     }
-                    if ((nuint)(oh + 4) < (nuint)height)
                     {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 4) * width);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0);
+                        nint inputRow = oh + 4;
+                        bool inside = (nuint)inputRow < (nuint)height;
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width);
+                        global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0 & inRow);
                         c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c3_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1 & inRow);
                         c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c3_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2 & inRow);
                         c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c3_0);
                     }
                     int lanes = (int)global::System.Math.Min(8, outWidth - j);
@@ -4571,34 +4584,40 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector256<float> m2 = global::ConvGen.TileStore.ColumnMask(j + 1, width);
                     global::System.Runtime.Intrinsics.Vector256<float> c0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> x;
-                    if ((nuint)(oh + -1) < (nuint)height)
                     {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + -1) * width);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0);
+                        nint inputRow = oh + -1;
+                        bool inside = (nuint)inputRow < (nuint)height;
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width);
+                        global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0 & inRow);
                         c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c0_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1 & inRow);
                         c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c0_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2 & inRow);
                         c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c0_0);
                     }
-                    if ((nuint)(oh + 0) < (nuint)height)
                     {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 0) * width);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0);
+                        nint inputRow = oh + 0;
+                        bool inside = (nuint)inputRow < (nuint)height;
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width);
+                        global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0 & inRow);
                         c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c0_1);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1 & inRow);
                         c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c0_1);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2 & inRow);
                         c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c0_1);
                     }
-                    if ((nuint)(oh + 1) < (nuint)height)
                     {
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 1) * width);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0);
+                        nint inputRow = oh + 1;
+                        bool inside = (nuint)inputRow < (nuint)height;
+                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width);
+                        global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0 & inRow);
                         c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c0_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1 & inRow);
                         c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c0_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2);
+                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2 & inRow);
                         c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c0_0);
                     }
                     int lanes = (int)global::System.Math.Min(8, outWidth - j);
