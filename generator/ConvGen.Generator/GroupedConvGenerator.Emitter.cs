@@ -511,7 +511,7 @@ public sealed partial class GroupedConvGenerator
             return;
         }
         int k = s.K, p = s.Padding, right = k - 1 - p, lo = (p + 7) / 8 * 8;
-        string name = InPlaceName(m), masked = name + "_Masked", ends = name + "_Ends", math = "global::System.Math";
+        string name = InPlaceName(m), masked = name + "_Rows", ends = name + "_Ends", math = "global::System.Math";
         w.WriteLine("/// <summary>Output rows [FirstRow, FirstRow + Rows) read in place: the middle in the held-weights tiles, the rest masked.</summary>");
         w.WriteLine($"private static void {name}(ref global::ConvGen.TileArgs args)");
         w.WriteLine("{");
@@ -545,14 +545,36 @@ public sealed partial class GroupedConvGenerator
         string activation = "global::ConvGen.ConvActivation." + LayerSpec.ActivationNames[s.Activation];
         EmitInPlaceEnds(w, s, ends, lo, activation);
         w.WriteLine();
-        w.WriteLine("/// <summary>");
-        w.WriteLine("/// Output rows [from, to), every vector but those from column skipFrom to skipTo: four rows at once, each input row");
-        w.WriteLine("/// loaded once for the taps of every output row it is in, with masked loads (nothing outside the input is read:");
-        w.WriteLine("/// the lanes outside it, and the rows, are zeros)");
-        w.WriteLine("/// and two accumulators a row (even and odd tap rows) so that the FMAs do not wait on each other.");
-        w.WriteLine("/// </summary>");
+        EmitMaskedRows(w, s, masked, activation);
+    }
+
+    /// <summary>
+    /// The in-place rows of a held-weights layer with stride 2: every vector of every row in the masked rows' method,
+    /// which splits the input rows' columns into even and odd in registers.
+    /// </summary>
+    private static void EmitInPlaceStride2(IndentedTextWriter w, LayerSpec s, TileMethod m)
+    {
+        string name = InPlaceName(m), masked = name + "_Rows";
+        w.WriteLine("/// <summary>Output rows [FirstRow, FirstRow + Rows) read in place, the input's columns split into even and odd in registers.</summary>");
+        w.WriteLine($"private static void {name}(ref global::ConvGen.TileArgs args) => {masked}(ref args, args.FirstRow, args.FirstRow + args.Rows, 0, 0);");
+        w.WriteLine();
+        EmitMaskedRows(w, s, masked, "global::ConvGen.ConvActivation." + LayerSpec.ActivationNames[s.Activation]);
+    }
+
+    /// <summary>
+    /// Output rows [from, to) read in place, every vector but those from column skipFrom to skipTo: four rows at once
+    /// (then one), each input row loaded once for the taps of every output row it is in (K + 3 rows, or K + 6 with
+    /// stride 2, whose columns are split into even and odd in registers), two accumulators a row (even and odd tap
+    /// rows) so that the FMAs do not wait on each other. Lanes whose columns lie outside the row, and input rows outside
+    /// the input, are zeros; each vector takes the cheapest of three bodies (rows and columns inside; rows inside;
+    /// neither): a fourth, for columns inside rows that are not, measured slower (the larger method).
+    /// </summary>
+    private static void EmitMaskedRows(IndentedTextWriter w, LayerSpec s, string name, string activation)
+    {
+        int k = s.K, p = s.Padding, stride = s.Stride;
+        w.WriteLine($"/// <summary>Output rows [from, to) read in place, but the vectors from column skipFrom to skipTo; lanes and rows outside the input are zeros.</summary>");
         w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        w.WriteLine($"private static void {masked}(ref global::ConvGen.TileArgs args, nint from, nint to, nint skipFrom, nint skipTo)");
+        w.WriteLine($"private static void {name}(ref global::ConvGen.TileArgs args, nint from, nint to, nint skipFrom, nint skipTo)");
         w.WriteLine("{");
         w.Indent++;
         w.WriteLine("nint width = args.RowPitch, height = args.InputHeight, outWidth = args.Count, outputRowPitch = args.OutputRowPitch;");
@@ -561,100 +583,37 @@ public sealed partial class GroupedConvGenerator
             w.WriteLine($"{V}<float> w{t} = {V}.Create({Unsafe}.Add(ref args.Weights, {t}));");
         if (s.Bias) w.WriteLine($"{V}<float> bias = {V}.Create(args.Bias);");
         w.WriteLine("nint oh = from;");
+        // A vector's loads: columns [column, column + reach) of each input row.
+        int reach = stride == 1 ? 8 + k - 1 : 18;
         foreach (int rows in new[] { 4, 1 })
         {
+            int inputRows = k + stride * (rows - 1);
             w.WriteLine(rows == 4 ? "for (; oh + 4 <= to; oh += 4)" : "for (; oh < to; oh++)");
             w.WriteLine("{");
             w.Indent++;
             w.WriteLine($"ref float output = ref {Unsafe}.Add(ref args.Output, (oh - args.FirstRow) * outputRowPitch);");
             w.WriteLine($"ref float residual = ref {Unsafe}.Add(ref args.Residual, (oh - args.FirstRow) * outputRowPitch);");
+            string firstRow = stride == 1 ? "oh" : "2 * oh";
+            w.WriteLine($"bool rowsInside = {firstRow} - {p} >= 0 && {firstRow} + {inputRows - 1 - p} < height;");
             w.WriteLine("for (nint j = 0; j < outWidth; j += 8)");
             w.WriteLine("{");
             w.Indent++;
-            w.WriteLine("if (j == skipFrom && skipTo > skipFrom)");
-            w.WriteLine("{");
-            w.WriteLine("    j = skipTo - 8;");
-            w.WriteLine("    continue;");
-            w.WriteLine("}");
-            for (int kw = 0; kw < k; kw++)
-                w.WriteLine($"{V}<float> m{kw} = global::ConvGen.TileStore.ColumnMask(j + {kw - p}, width);");
-            for (int o = 0; o < rows; o++)
-                w.WriteLine(Zeros($"c{o}_", 2));
-            w.WriteLine($"{V}<float> x;");
-            for (int i = 0; i < k + rows - 1; i++)
+            if (stride == 1)
             {
+                // Stride 2 skips nothing (its whole rows run here).
+                w.WriteLine("if (j == skipFrom && skipTo > skipFrom)");
                 w.WriteLine("{");
-                w.Indent++;
-                EmitInputRow(w, $"oh + {i - p}", "");
-                for (int kw = 0; kw < k; kw++)
-                {
-                    w.WriteLine($"x = global::ConvGen.TileStore.LoadMasked(ref row, j + {kw - p}, m{kw} & inRow);");
-                    // Output row o takes input row i as its tap row i - o.
-                    for (int o = 0; o < rows; o++)
-                        if (i - o >= 0 && i - o < k) w.WriteLine($"c{o}_{(i - o) % 2} = {Fma}(x, w{(i - o) * k + kw}, c{o}_{(i - o) % 2});");
-                }
-                w.Indent--;
+                w.WriteLine("    j = skipTo - 8;");
+                w.WriteLine("    continue;");
                 w.WriteLine("}");
             }
-            w.WriteLine("int lanes = (int)global::System.Math.Min(8, outWidth - j);");
-            for (int o = 0; o < rows; o++)
-            {
-                string at = o == 0 ? "j" : $"{o} * outputRowPitch + j";
-                w.WriteLine($"ref float y{o} = ref {Unsafe}.Add(ref output, {at});");
-                w.WriteLine($"ref float r{o} = ref {Unsafe}.Add(ref residual, {at});");
-                string sum = s.Bias ? $"c{o}_0 + c{o}_1 + bias" : $"c{o}_0 + c{o}_1";
-                w.WriteLine($"if (lanes == 8) global::ConvGen.TileStore.Full({sum}, ref y{o}, ref r{o}, hasResidual, {activation});");
-                w.WriteLine($"else global::ConvGen.TileStore.Partial({sum}, ref y{o}, ref r{o}, hasResidual, lanes, {activation});");
-            }
-            w.Indent--;
-            w.WriteLine("}");
-            w.Indent--;
-            w.WriteLine("}");
-        }
-        w.Indent--;
-        w.WriteLine("}");
-    }
-
-    /// <summary>
-    /// The in-place rows of a held-weights layer with stride 2: four output rows at once, each input row loaded once for
-    /// the taps of every output row it is in (9 rows for 4), split into its even and odd columns in registers; lanes of
-    /// loads that reach outside the row, and rows outside the input, are zeros.
-    /// </summary>
-    private static void EmitInPlaceStride2(IndentedTextWriter w, LayerSpec s, TileMethod m)
-    {
-        int k = s.K, p = s.Padding;
-        string activation = "global::ConvGen.ConvActivation." + LayerSpec.ActivationNames[s.Activation];
-        w.WriteLine("/// <summary>Output rows [FirstRow, FirstRow + Rows) read in place, the input's columns split into even and odd in registers.</summary>");
-        w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        w.WriteLine($"private static void {InPlaceName(m)}(ref global::ConvGen.TileArgs args)");
-        w.WriteLine("{");
-        w.Indent++;
-        w.WriteLine("nint width = args.RowPitch, height = args.InputHeight, outWidth = args.Count, outputRowPitch = args.OutputRowPitch;");
-        w.WriteLine("nint first = args.FirstRow, end = first + args.Rows;");
-        w.WriteLine("bool hasResidual = args.HasResidual;");
-        for (int t = 0; t < s.Taps; t++)
-            w.WriteLine($"{V}<float> w{t} = {V}.Create({Unsafe}.Add(ref args.Weights, {t}));");
-        if (s.Bias) w.WriteLine($"{V}<float> bias = {V}.Create(args.Bias);");
-        w.WriteLine("nint oh = first;");
-        foreach (int rows in new[] { 4, 1 })
-        {
-            w.WriteLine(rows == 4 ? "for (; oh + 4 <= end; oh += 4)" : "for (; oh < end; oh++)");
-            w.WriteLine("{");
-            w.Indent++;
-            w.WriteLine($"ref float output = ref {Unsafe}.Add(ref args.Output, (oh - first) * outputRowPitch);");
-            w.WriteLine($"ref float residual = ref {Unsafe}.Add(ref args.Residual, (oh - first) * outputRowPitch);");
-            // Whether the group's input rows all lie inside the input; then whether a vector's loads stay inside the row.
-            w.WriteLine($"bool rowsInside = 2 * oh - {p} >= 0 && 2 * oh + {k - 1 + 2 * (rows - 1) - p} < height;");
-            w.WriteLine("for (nint j = 0; j < outWidth; j += 8)");
-            w.WriteLine("{");
-            w.Indent++;
-            w.WriteLine($"nint column = 2 * j - {p};");
-            w.WriteLine("if (rowsInside && column >= 0 && column + 18 <= width)");
-            EmitStride2Vector(w, s, rows, false, false, activation);
+            w.WriteLine($"nint column = {(stride == 1 ? "j" : "2 * j")} - {p};");
+            w.WriteLine($"if (rowsInside && column >= 0 && column + {reach} <= width)");
+            EmitMaskedVector(w, s, rows, false, false, activation);
             w.WriteLine("else if (rowsInside)");
-            EmitStride2Vector(w, s, rows, false, true, activation);
+            EmitMaskedVector(w, s, rows, false, true, activation);
             w.WriteLine("else");
-            EmitStride2Vector(w, s, rows, true, true, activation);
+            EmitMaskedVector(w, s, rows, true, true, activation);
             w.Indent--;
             w.WriteLine("}");
             w.Indent--;
@@ -665,37 +624,46 @@ public sealed partial class GroupedConvGenerator
     }
 
     /// <summary>
-    /// One vector of 8 outputs in <paramref name="rows"/> rows, stride 2: with <paramref name="checkRows"/> the input
-    /// rows outside the input are zeros, with <paramref name="maskColumns"/> the lanes whose columns lie outside the row.
+    /// One vector of 8 outputs (from column <c>column</c> of the input) in <paramref name="rows"/> rows: with
+    /// <paramref name="checkRows"/> the input rows outside the input are zeros, with <paramref name="maskColumns"/> the
+    /// lanes whose columns lie outside the row (stride 1: masked loads; stride 2: the split lanes, zeroed).
     /// </summary>
-    private static void EmitStride2Vector(IndentedTextWriter w, LayerSpec s, int rows, bool checkRows, bool maskColumns, string activation)
+    private static void EmitMaskedVector(IndentedTextWriter w, LayerSpec s, int rows, bool checkRows, bool maskColumns, string activation)
     {
-        int k = s.K, p = s.Padding;
+        int k = s.K, p = s.Padding, stride = s.Stride;
         w.WriteLine("{");
         w.Indent++;
         if (maskColumns)
             for (int kw = 0; kw < k; kw++)
-                w.WriteLine($"{V}<float> m{kw} = global::ConvGen.TileStore.EvenColumnMask(column + {kw}, width);");
+                w.WriteLine($"{V}<float> m{kw} = global::ConvGen.TileStore.{(stride == 1 ? "ColumnMask" : "EvenColumnMask")}(column + {kw}, width);");
         for (int o = 0; o < rows; o++)
             w.WriteLine(Zeros($"c{o}_", 2));
-        w.WriteLine($"{V}<float> x, low, high;");
-        for (int i = 0; i < k + 2 * (rows - 1); i++)
+        w.WriteLine(stride == 1 ? $"{V}<float> x;" : $"{V}<float> x, low, high;");
+        for (int i = 0; i < k + stride * (rows - 1); i++)
         {
             w.WriteLine("{");
             w.Indent++;
-            if (checkRows) EmitInputRow(w, $"2 * oh + {i - p}", " + column");
-            else w.WriteLine($"ref float row = ref {Unsafe}.Add(ref args.Input, (2 * oh + {i - p}) * width + column);");
-            string masks = (maskColumns ? " & m{0}" : "") + (checkRows ? " & inRow" : "");
+            string index = stride == 1 ? $"oh + {i - p}" : $"2 * oh + {i - p}";
+            if (checkRows) EmitInputRow(w, index, " + column");
+            else w.WriteLine($"ref float row = ref {Unsafe}.Add(ref args.Input, ({index}) * width + column);");
+            string inRow = checkRows ? " & inRow" : "";
             for (int kw = 0; kw < k; kw++)
             {
-                // Taps 0 and 1 are the even and odd columns from the row's first; tap 2 the even ones a pair later.
-                if (kw == 0) w.WriteLine($"low = {V}.LoadUnsafe(ref row); high = {V}.LoadUnsafe(ref row, 8);");
-                if (kw == 2) w.WriteLine($"low = {V}.LoadUnsafe(ref row, 2); high = {V}.LoadUnsafe(ref row, 10);");
-                w.WriteLine($"x = global::ConvGen.TileStore.{(kw == 1 ? "Odds" : "Evens")}(low, high){string.Format(masks, kw)};");
-                // Output row o takes input row i as its tap row i - 2·o.
+                if (stride == 1)
+                    w.WriteLine(maskColumns
+                        ? $"x = global::ConvGen.TileStore.LoadMasked(ref row, {kw}, m{kw}{inRow});"
+                        : $"x = {V}.LoadUnsafe(ref row, {kw}){inRow};");
+                else
+                {
+                    // Taps 0 and 1 are the even and odd columns from the row's first; tap 2 the even ones a pair later.
+                    if (kw == 0) w.WriteLine($"low = {V}.LoadUnsafe(ref row); high = {V}.LoadUnsafe(ref row, 8);");
+                    if (kw == 2) w.WriteLine($"low = {V}.LoadUnsafe(ref row, 2); high = {V}.LoadUnsafe(ref row, 10);");
+                    w.WriteLine($"x = global::ConvGen.TileStore.{(kw == 1 ? "Odds" : "Evens")}(low, high){(maskColumns ? $" & m{kw}" : "")}{inRow};");
+                }
+                // Output row o takes input row i as its tap row i - stride·o.
                 for (int o = 0; o < rows; o++)
                 {
-                    int kh = i - 2 * o;
+                    int kh = i - stride * o;
                     if (kh >= 0 && kh < k) w.WriteLine($"c{o}_{kh % 2} = {Fma}(x, w{kh * k + kw}, c{o}_{kh % 2});");
                 }
             }

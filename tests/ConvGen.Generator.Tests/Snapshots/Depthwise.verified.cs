@@ -4199,10 +4199,10 @@ namespace Models
                 inner.Rows = bottom - top;
                 Segment_1co_64px_HeldWeights(ref inner);
                 InPlace_1co_64px_HeldWeights_Ends(ref args, top, bottom, 8 + middle);
-                if (8 + middle + 8 < args.Count) InPlace_1co_64px_HeldWeights_Masked(ref args, top, bottom, 0, 8 + middle + 8);
+                if (8 + middle + 8 < args.Count) InPlace_1co_64px_HeldWeights_Rows(ref args, top, bottom, 0, 8 + middle + 8);
             }
-            InPlace_1co_64px_HeldWeights_Masked(ref args, first, top, 0, 0);
-            InPlace_1co_64px_HeldWeights_Masked(ref args, bottom, end, 0, 0);
+            InPlace_1co_64px_HeldWeights_Rows(ref args, first, top, 0, 0);
+            InPlace_1co_64px_HeldWeights_Rows(ref args, bottom, end, 0, 0);
         }
         
         /// <summary>Output rows [from, to) whose tap rows lie inside the input: the first vector and the vector at column tail.</summary>
@@ -4419,14 +4419,9 @@ namespace Models
             }
         }
         
-        /// <summary>
-        /// Output rows [from, to), every vector but those from column skipFrom to skipTo: four rows at once, each input row
-        /// loaded once for the taps of every output row it is in, with masked loads (nothing outside the input is read:
-        /// the lanes outside it, and the rows, are zeros)
-        /// and two accumulators a row (even and odd tap rows) so that the FMAs do not wait on each other.
-        /// </summary>
+        /// <summary>Output rows [from, to) read in place, but the vectors from column skipFrom to skipTo; lanes and rows outside the input are zeros.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void InPlace_1co_64px_HeldWeights_Masked(ref global::ConvGen.TileArgs args, nint from, nint to, nint skipFrom, nint skipTo)
+        private static void InPlace_1co_64px_HeldWeights_Rows(ref global::ConvGen.TileArgs args, nint from, nint to, nint skipFrom, nint skipTo)
         {
             nint width = args.RowPitch, height = args.InputHeight, outWidth = args.Count, outputRowPitch = args.OutputRowPitch;
             bool hasResidual = args.HasResidual;
@@ -4444,6 +4439,7 @@ namespace Models
             {
                 ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, (oh - args.FirstRow) * outputRowPitch);
                 ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, (oh - args.FirstRow) * outputRowPitch);
+                bool rowsInside = oh - 1 >= 0 && oh + 4 < height;
                 for (nint j = 0; j < outWidth; j += 8)
                 {
                     if (j == skipFrom && skipTo > skipFrom)
@@ -4451,127 +4447,329 @@ namespace Models
                         j = skipTo - 8;
                         continue;
                     }
-                    global::System.Runtime.Intrinsics.Vector256<float> m0 = global::ConvGen.TileStore.ColumnMask(j + -1, width);
-                    global::System.Runtime.Intrinsics.Vector256<float> m1 = global::ConvGen.TileStore.ColumnMask(j + 0, width);
-                    global::System.Runtime.Intrinsics.Vector256<float> m2 = global::ConvGen.TileStore.ColumnMask(j + 1, width);
-                    global::System.Runtime.Intrinsics.Vector256<float> c0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c2_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> c3_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c3_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> x;
+                    nint column = j - 1;
+                    if (rowsInside && column >= 0 && column + 10 <= width)
                     {
-                        nint inputRow = oh + -1;
-                        bool inside = (nuint)inputRow < (nuint)height;
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width);
-                        global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0 & inRow);
-                        c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c0_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1 & inRow);
-                        c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c0_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2 & inRow);
-                        c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c0_0);
+                        global::System.Runtime.Intrinsics.Vector256<float> c0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> c1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> c2_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> c3_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c3_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> x;
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + -1) * width + column);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c0_0);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c0_0);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 2);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c0_0);
+                        }
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 0) * width + column);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                            c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c0_1);
+                            c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c1_0);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
+                            c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c0_1);
+                            c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c1_0);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 2);
+                            c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c0_1);
+                            c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c1_0);
+                        }
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 1) * width + column);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c0_0);
+                            c1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c1_1);
+                            c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c2_0);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c0_0);
+                            c1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c1_1);
+                            c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c2_0);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 2);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c0_0);
+                            c1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c1_1);
+                            c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c2_0);
+                        }
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 2) * width + column);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                            c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c1_0);
+                            c2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c2_1);
+                            c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c3_0);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
+                            c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c1_0);
+                            c2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c2_1);
+                            c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c3_0);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 2);
+                            c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c1_0);
+                            c2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c2_1);
+                            c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c3_0);
+                        }
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 3) * width + column);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                            c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c2_0);
+                            c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c3_1);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
+                            c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c2_0);
+                            c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c3_1);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 2);
+                            c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c2_0);
+                            c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c3_1);
+                        }
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 4) * width + column);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                            c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c3_0);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
+                            c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c3_0);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 2);
+                            c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c3_0);
+                        }
+                        int lanes = (int)global::System.Math.Min(8, outWidth - j);
+                        ref float y0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, j);
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, j);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c0_0 + c0_1, ref y0, ref r0, hasResidual, global::ConvGen.ConvActivation.None);
+                        else global::ConvGen.TileStore.Partial(c0_0 + c0_1, ref y0, ref r0, hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                        ref float y1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputRowPitch + j);
+                        ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 1 * outputRowPitch + j);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c1_0 + c1_1, ref y1, ref r1, hasResidual, global::ConvGen.ConvActivation.None);
+                        else global::ConvGen.TileStore.Partial(c1_0 + c1_1, ref y1, ref r1, hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                        ref float y2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputRowPitch + j);
+                        ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 2 * outputRowPitch + j);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c2_0 + c2_1, ref y2, ref r2, hasResidual, global::ConvGen.ConvActivation.None);
+                        else global::ConvGen.TileStore.Partial(c2_0 + c2_1, ref y2, ref r2, hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                        ref float y3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputRowPitch + j);
+                        ref float r3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 3 * outputRowPitch + j);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c3_0 + c3_1, ref y3, ref r3, hasResidual, global::ConvGen.ConvActivation.None);
+                        else global::ConvGen.TileStore.Partial(c3_0 + c3_1, ref y3, ref r3, hasResidual, lanes, global::ConvGen.ConvActivation.None);
                     }
+                    else if (rowsInside)
                     {
-                        nint inputRow = oh + 0;
-                        bool inside = (nuint)inputRow < (nuint)height;
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width);
-                        global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0 & inRow);
-                        c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c0_1);
-                        c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c1_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1 & inRow);
-                        c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c0_1);
-                        c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c1_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2 & inRow);
-                        c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c0_1);
-                        c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c1_0);
+                        global::System.Runtime.Intrinsics.Vector256<float> m0 = global::ConvGen.TileStore.ColumnMask(column + 0, width);
+                        global::System.Runtime.Intrinsics.Vector256<float> m1 = global::ConvGen.TileStore.ColumnMask(column + 1, width);
+                        global::System.Runtime.Intrinsics.Vector256<float> m2 = global::ConvGen.TileStore.ColumnMask(column + 2, width);
+                        global::System.Runtime.Intrinsics.Vector256<float> c0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> c1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> c2_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> c3_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c3_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> x;
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + -1) * width + column);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c0_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c0_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c0_0);
+                        }
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 0) * width + column);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
+                            c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c0_1);
+                            c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c1_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1);
+                            c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c0_1);
+                            c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c1_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
+                            c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c0_1);
+                            c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c1_0);
+                        }
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 1) * width + column);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c0_0);
+                            c1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c1_1);
+                            c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c2_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c0_0);
+                            c1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c1_1);
+                            c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c2_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c0_0);
+                            c1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c1_1);
+                            c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c2_0);
+                        }
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 2) * width + column);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
+                            c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c1_0);
+                            c2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c2_1);
+                            c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c3_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1);
+                            c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c1_0);
+                            c2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c2_1);
+                            c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c3_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
+                            c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c1_0);
+                            c2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c2_1);
+                            c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c3_0);
+                        }
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 3) * width + column);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
+                            c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c2_0);
+                            c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c3_1);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1);
+                            c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c2_0);
+                            c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c3_1);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
+                            c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c2_0);
+                            c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c3_1);
+                        }
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 4) * width + column);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
+                            c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c3_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1);
+                            c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c3_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
+                            c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c3_0);
+                        }
+                        int lanes = (int)global::System.Math.Min(8, outWidth - j);
+                        ref float y0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, j);
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, j);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c0_0 + c0_1, ref y0, ref r0, hasResidual, global::ConvGen.ConvActivation.None);
+                        else global::ConvGen.TileStore.Partial(c0_0 + c0_1, ref y0, ref r0, hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                        ref float y1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputRowPitch + j);
+                        ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 1 * outputRowPitch + j);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c1_0 + c1_1, ref y1, ref r1, hasResidual, global::ConvGen.ConvActivation.None);
+                        else global::ConvGen.TileStore.Partial(c1_0 + c1_1, ref y1, ref r1, hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                        ref float y2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputRowPitch + j);
+                        ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 2 * outputRowPitch + j);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c2_0 + c2_1, ref y2, ref r2, hasResidual, global::ConvGen.ConvActivation.None);
+                        else global::ConvGen.TileStore.Partial(c2_0 + c2_1, ref y2, ref r2, hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                        ref float y3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputRowPitch + j);
+                        ref float r3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 3 * outputRowPitch + j);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c3_0 + c3_1, ref y3, ref r3, hasResidual, global::ConvGen.ConvActivation.None);
+                        else global::ConvGen.TileStore.Partial(c3_0 + c3_1, ref y3, ref r3, hasResidual, lanes, global::ConvGen.ConvActivation.None);
                     }
+                    else
                     {
-                        nint inputRow = oh + 1;
-                        bool inside = (nuint)inputRow < (nuint)height;
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width);
-                        global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0 & inRow);
-                        c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c0_0);
-                        c1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c1_1);
-                        c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c2_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1 & inRow);
-                        c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c0_0);
-                        c1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c1_1);
-                        c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c2_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2 & inRow);
-                        c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c0_0);
-                        c1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c1_1);
-                        c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c2_0);
+                        global::System.Runtime.Intrinsics.Vector256<float> m0 = global::ConvGen.TileStore.ColumnMask(column + 0, width);
+                        global::System.Runtime.Intrinsics.Vector256<float> m1 = global::ConvGen.TileStore.ColumnMask(column + 1, width);
+                        global::System.Runtime.Intrinsics.Vector256<float> m2 = global::ConvGen.TileStore.ColumnMask(column + 2, width);
+                        global::System.Runtime.Intrinsics.Vector256<float> c0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> c1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> c2_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> c3_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c3_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> x;
+                        {
+                            nint inputRow = oh + -1;
+                            bool inside = (nuint)inputRow < (nuint)height;
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width + column);
+                            global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0 & inRow);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c0_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1 & inRow);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c0_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2 & inRow);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c0_0);
+                        }
+                        {
+                            nint inputRow = oh + 0;
+                            bool inside = (nuint)inputRow < (nuint)height;
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width + column);
+                            global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0 & inRow);
+                            c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c0_1);
+                            c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c1_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1 & inRow);
+                            c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c0_1);
+                            c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c1_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2 & inRow);
+                            c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c0_1);
+                            c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c1_0);
+                        }
+                        {
+                            nint inputRow = oh + 1;
+                            bool inside = (nuint)inputRow < (nuint)height;
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width + column);
+                            global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0 & inRow);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c0_0);
+                            c1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c1_1);
+                            c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c2_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1 & inRow);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c0_0);
+                            c1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c1_1);
+                            c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c2_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2 & inRow);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c0_0);
+                            c1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c1_1);
+                            c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c2_0);
+                        }
+                        {
+                            nint inputRow = oh + 2;
+                            bool inside = (nuint)inputRow < (nuint)height;
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width + column);
+                            global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0 & inRow);
+                            c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c1_0);
+                            c2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c2_1);
+                            c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c3_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1 & inRow);
+                            c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c1_0);
+                            c2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c2_1);
+                            c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c3_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2 & inRow);
+                            c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c1_0);
+                            c2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c2_1);
+                            c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c3_0);
+                        }
+                        {
+                            nint inputRow = oh + 3;
+                            bool inside = (nuint)inputRow < (nuint)height;
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width + column);
+                            global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0 & inRow);
+                            c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c2_0);
+                            c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c3_1);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1 & inRow);
+                            c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c2_0);
+                            c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c3_1);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2 & inRow);
+                            c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c2_0);
+                            c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c3_1);
+                        }
+                        {
+                            nint inputRow = oh + 4;
+                            bool inside = (nuint)inputRow < (nuint)height;
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width + column);
+                            global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0 & inRow);
+                            c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c3_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1 & inRow);
+                            c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c3_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2 & inRow);
+                            c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c3_0);
+                        }
+                        int lanes = (int)global::System.Math.Min(8, outWidth - j);
+                        ref float y0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, j);
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, j);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c0_0 + c0_1, ref y0, ref r0, hasResidual, global::ConvGen.ConvActivation.None);
+                        else global::ConvGen.TileStore.Partial(c0_0 + c0_1, ref y0, ref r0, hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                        ref float y1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputRowPitch + j);
+                        ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 1 * outputRowPitch + j);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c1_0 + c1_1, ref y1, ref r1, hasResidual, global::ConvGen.ConvActivation.None);
+                        else global::ConvGen.TileStore.Partial(c1_0 + c1_1, ref y1, ref r1, hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                        ref float y2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputRowPitch + j);
+                        ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 2 * outputRowPitch + j);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c2_0 + c2_1, ref y2, ref r2, hasResidual, global::ConvGen.ConvActivation.None);
+                        else global::ConvGen.TileStore.Partial(c2_0 + c2_1, ref y2, ref r2, hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                        ref float y3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputRowPitch + j);
+                        ref float r3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 3 * outputRowPitch + j);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c3_0 + c3_1, ref y3, ref r3, hasResidual, global::ConvGen.ConvActivation.None);
+                        else global::ConvGen.TileStore.Partial(c3_0 + c3_1, ref y3, ref r3, hasResidual, lanes, global::ConvGen.ConvActivation.None);
                     }
-                    {
-                        nint inputRow = oh + 2;
-                        bool inside = (nuint)inputRow < (nuint)height;
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width);
-                        global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0 & inRow);
-                        c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c1_0);
-                        c2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c2_1);
-                        c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c3_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1 & inRow);
-                        c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c1_0);
-                        c2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c2_1);
-                        c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c3_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2 & inRow);
-                        c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c1_0);
-                        c2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c2_1);
-                        c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c3_0);
-                    }
-                    {
-                        nint inputRow = oh + 3;
-                        bool inside = (nuint)inputRow < (nuint)height;
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width);
-                        global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0 & inRow);
-                        c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c2_0);
-                        c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c3_1);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1 & inRow);
-                        c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c2_0);
-                        c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c3_1);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2 & inRow);
-                        c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c2_0);
-                        c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c3_1);
-                    }
-                    {
-                        nint inputRow = oh + 4;
-                        bool inside = (nuint)inputRow < (nuint)height;
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width);
-                        global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0 & inRow);
-                        c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c3_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1 & inRow);
-                        c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c3_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2 & inRow);
-                        c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c3_0);
-                    }
-                    int lanes = (int)global::System.Math.Min(8, outWidth - j);
-                    ref float y0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, j);
-                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, j);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c0_0 + c0_1, ref y0, ref r0, hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c0_0 + c0_1, ref y0, ref r0, hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    ref float y1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputRowPitch + j);
-                    ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 1 * outputRowPitch + j);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c1_0 + c1_1, ref y1, ref r1, hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c1_0 + c1_1, ref y1, ref r1, hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    ref float y2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputRowPitch + j);
-                    ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 2 * outputRowPitch + j);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c2_0 + c2_1, ref y2, ref r2, hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c2_0 + c2_1, ref y2, ref r2, hasResidual, lanes, global::ConvGen.ConvActivation.None);
-                    ref float y3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputRowPitch + j);
-                    ref float r3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 3 * outputRowPitch + j);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c3_0 + c3_1, ref y3, ref r3, hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c3_0 + c3_1, ref y3, ref r3, hasResidual, lanes, global::ConvGen.ConvActivation.None);
                 }
             }
             for (; oh < to; oh++)
             {
                 ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, (oh - args.FirstRow) * outputRowPitch);
                 ref float residual = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, (oh - args.FirstRow) * outputRowPitch);
+                bool rowsInside = oh - 1 >= 0 && oh + 1 < height;
                 for (nint j = 0; j < outWidth; j += 8)
                 {
                     if (j == skipFrom && skipTo > skipFrom)
@@ -4579,52 +4777,133 @@ namespace Models
                         j = skipTo - 8;
                         continue;
                     }
-                    global::System.Runtime.Intrinsics.Vector256<float> m0 = global::ConvGen.TileStore.ColumnMask(j + -1, width);
-                    global::System.Runtime.Intrinsics.Vector256<float> m1 = global::ConvGen.TileStore.ColumnMask(j + 0, width);
-                    global::System.Runtime.Intrinsics.Vector256<float> m2 = global::ConvGen.TileStore.ColumnMask(j + 1, width);
-                    global::System.Runtime.Intrinsics.Vector256<float> c0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> x;
+                    nint column = j - 1;
+                    if (rowsInside && column >= 0 && column + 10 <= width)
                     {
-                        nint inputRow = oh + -1;
-                        bool inside = (nuint)inputRow < (nuint)height;
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width);
-                        global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0 & inRow);
-                        c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c0_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1 & inRow);
-                        c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c0_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2 & inRow);
-                        c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c0_0);
+                        global::System.Runtime.Intrinsics.Vector256<float> c0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> x;
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + -1) * width + column);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c0_0);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c0_0);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 2);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c0_0);
+                        }
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 0) * width + column);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                            c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c0_1);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
+                            c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c0_1);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 2);
+                            c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c0_1);
+                        }
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 1) * width + column);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 0);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c0_0);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c0_0);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 2);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c0_0);
+                        }
+                        int lanes = (int)global::System.Math.Min(8, outWidth - j);
+                        ref float y0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, j);
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, j);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c0_0 + c0_1, ref y0, ref r0, hasResidual, global::ConvGen.ConvActivation.None);
+                        else global::ConvGen.TileStore.Partial(c0_0 + c0_1, ref y0, ref r0, hasResidual, lanes, global::ConvGen.ConvActivation.None);
                     }
+                    else if (rowsInside)
                     {
-                        nint inputRow = oh + 0;
-                        bool inside = (nuint)inputRow < (nuint)height;
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width);
-                        global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0 & inRow);
-                        c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c0_1);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1 & inRow);
-                        c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c0_1);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2 & inRow);
-                        c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c0_1);
+                        global::System.Runtime.Intrinsics.Vector256<float> m0 = global::ConvGen.TileStore.ColumnMask(column + 0, width);
+                        global::System.Runtime.Intrinsics.Vector256<float> m1 = global::ConvGen.TileStore.ColumnMask(column + 1, width);
+                        global::System.Runtime.Intrinsics.Vector256<float> m2 = global::ConvGen.TileStore.ColumnMask(column + 2, width);
+                        global::System.Runtime.Intrinsics.Vector256<float> c0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> x;
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + -1) * width + column);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c0_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c0_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c0_0);
+                        }
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 0) * width + column);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
+                            c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c0_1);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1);
+                            c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c0_1);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
+                            c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c0_1);
+                        }
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 1) * width + column);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c0_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c0_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c0_0);
+                        }
+                        int lanes = (int)global::System.Math.Min(8, outWidth - j);
+                        ref float y0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, j);
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, j);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c0_0 + c0_1, ref y0, ref r0, hasResidual, global::ConvGen.ConvActivation.None);
+                        else global::ConvGen.TileStore.Partial(c0_0 + c0_1, ref y0, ref r0, hasResidual, lanes, global::ConvGen.ConvActivation.None);
                     }
+                    else
                     {
-                        nint inputRow = oh + 1;
-                        bool inside = (nuint)inputRow < (nuint)height;
-                        ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width);
-                        global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + -1, m0 & inRow);
-                        c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c0_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 0, m1 & inRow);
-                        c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c0_0);
-                        x = global::ConvGen.TileStore.LoadMasked(ref row, j + 1, m2 & inRow);
-                        c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c0_0);
+                        global::System.Runtime.Intrinsics.Vector256<float> m0 = global::ConvGen.TileStore.ColumnMask(column + 0, width);
+                        global::System.Runtime.Intrinsics.Vector256<float> m1 = global::ConvGen.TileStore.ColumnMask(column + 1, width);
+                        global::System.Runtime.Intrinsics.Vector256<float> m2 = global::ConvGen.TileStore.ColumnMask(column + 2, width);
+                        global::System.Runtime.Intrinsics.Vector256<float> c0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> x;
+                        {
+                            nint inputRow = oh + -1;
+                            bool inside = (nuint)inputRow < (nuint)height;
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width + column);
+                            global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0 & inRow);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c0_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1 & inRow);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c0_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2 & inRow);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c0_0);
+                        }
+                        {
+                            nint inputRow = oh + 0;
+                            bool inside = (nuint)inputRow < (nuint)height;
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width + column);
+                            global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0 & inRow);
+                            c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c0_1);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1 & inRow);
+                            c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c0_1);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2 & inRow);
+                            c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c0_1);
+                        }
+                        {
+                            nint inputRow = oh + 1;
+                            bool inside = (nuint)inputRow < (nuint)height;
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (inside ? inputRow : 0) * width + column);
+                            global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0 & inRow);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c0_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1 & inRow);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c0_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2 & inRow);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c0_0);
+                        }
+                        int lanes = (int)global::System.Math.Min(8, outWidth - j);
+                        ref float y0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, j);
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, j);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c0_0 + c0_1, ref y0, ref r0, hasResidual, global::ConvGen.ConvActivation.None);
+                        else global::ConvGen.TileStore.Partial(c0_0 + c0_1, ref y0, ref r0, hasResidual, lanes, global::ConvGen.ConvActivation.None);
                     }
-                    int lanes = (int)global::System.Math.Min(8, outWidth - j);
-                    ref float y0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, j);
-                    ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, j);
-                    if (lanes == 8) global::ConvGen.TileStore.Full(c0_0 + c0_1, ref y0, ref r0, hasResidual, global::ConvGen.ConvActivation.None);
-                    else global::ConvGen.TileStore.Partial(c0_0 + c0_1, ref y0, ref r0, hasResidual, lanes, global::ConvGen.ConvActivation.None);
                 }
             }
         }
