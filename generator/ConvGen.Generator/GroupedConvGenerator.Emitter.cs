@@ -513,6 +513,7 @@ public sealed partial class GroupedConvGenerator
         int k = s.K, p = s.Padding, right = k - 1 - p, lo = (p + 7) / 8 * 8;
         string name = InPlaceName(m), masked = name + "_Rows", ends = name + "_Ends", math = "global::System.Math";
         w.WriteLine("/// <summary>Output rows [FirstRow, FirstRow + Rows) read in place: the middle in the held-weights tiles, the rest masked.</summary>");
+        w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         w.WriteLine($"private static void {name}(ref global::ConvGen.TileArgs args)");
         w.WriteLine("{");
         w.Indent++;
@@ -522,7 +523,9 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine($"nint middle = {math}.Max(0, (width - {right} - {lo}) / 8 * 8);");
         w.WriteLine($"if ({lo} + middle >= args.Count) middle -= 8; // a tail vector to the ends' tile");
         w.WriteLine("if (middle <= 0) bottom = top;");
-        w.WriteLine("if (bottom > top)");
+        w.WriteLine("if (bottom > top && middle <= 16)");
+        w.WriteLine($"    {{ if (middle == 16) {ends}2(ref args, top, bottom, {lo} + middle); else {ends}1(ref args, top, bottom, {lo} + middle); }}");
+        w.WriteLine("else if (bottom > top)");
         w.WriteLine("{");
         w.Indent++;
         w.WriteLine("global::ConvGen.TileArgs inner = args;");
@@ -533,7 +536,7 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine("inner.Count = middle;");
         w.WriteLine("inner.Rows = bottom - top;");
         w.WriteLine($"{m.SegmentName}(ref inner);");
-        w.WriteLine($"{ends}(ref args, top, bottom, {lo} + middle);");
+        w.WriteLine($"{ends}0(ref args, top, bottom, {lo} + middle);");
         w.WriteLine($"if ({lo} + middle + 8 < args.Count) {masked}(ref args, top, bottom, 0, {lo} + middle + 8);");
         w.Indent--;
         w.WriteLine("}");
@@ -543,7 +546,12 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine("}");
         w.WriteLine();
         string activation = "global::ConvGen.ConvActivation." + LayerSpec.ActivationNames[s.Activation];
-        EmitInPlaceEnds(w, s, ends, lo, activation);
+        // A middle of one or two vectors runs with the ends in one tile (measured faster than apart).
+        for (int v = 0; v <= 2; v++)
+        {
+            EmitInPlaceEnds(w, s, ends + v, lo, v, activation);
+            w.WriteLine();
+        }
         w.WriteLine();
         EmitMaskedRows(w, s, masked, activation);
     }
@@ -702,11 +710,12 @@ public sealed partial class GroupedConvGenerator
     /// and the vector at <c>tail</c>, four rows at once, with plain loads whose lanes outside the row are zeroed (the
     /// engine makes sure the 8 floats before the plane and 16 after it can be read): measured twice as fast as masked loads.
     /// </summary>
-    private static void EmitInPlaceEnds(IndentedTextWriter w, LayerSpec s, string name, int lo, string activation)
+    private static void EmitInPlaceEnds(IndentedTextWriter w, LayerSpec s, string name, int lo, int middle, string activation)
     {
         int k = s.K, p = s.Padding;
         bool head = lo > 0;
-        w.WriteLine($"/// <summary>Output rows [from, to) whose tap rows lie inside the input: {(head ? "the first vector and " : "")}the vector at column tail.</summary>");
+        w.WriteLine($"/// <summary>Output rows [from, to) whose tap rows lie inside the input: {(head ? "the first vector, " : "")}" +
+                    $"{middle} vector{(middle == 1 ? "" : "s")} from column {lo} and the vector at column tail.</summary>");
         w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         w.WriteLine($"private static void {name}(ref global::ConvGen.TileArgs args, nint from, nint to, nint tail)");
         w.WriteLine("{");
@@ -733,7 +742,8 @@ public sealed partial class GroupedConvGenerator
             w.WriteLine($"ref float residual = ref {Unsafe}.Add(ref args.Residual, (oh - args.FirstRow) * outputRowPitch);");
             w.WriteLine($"ref float input = ref {Unsafe}.Add(ref args.Input, (oh - {p}) * width);");
             for (int o = 0; o < rows; o++)
-                w.WriteLine($"{V}<float> c{o}h = {V}<float>.Zero, c{o}t = {V}<float>.Zero;");
+                w.WriteLine($"{V}<float> c{o}h = {V}<float>.Zero, c{o}t = {V}<float>.Zero" +
+                            string.Concat(Enumerable.Range(0, middle).Select(v => $", c{o}m{v} = {V}<float>.Zero")) + ";");
             w.WriteLine($"{V}<float> x;");
             for (int i = 0; i < k + rows - 1; i++)
             {
@@ -747,6 +757,12 @@ public sealed partial class GroupedConvGenerator
                         w.WriteLine(kw < p ? $"x = {load} & h{kw};" : $"x = {load};");
                         for (int o = 0; o < rows; o++)
                             if (i - o >= 0 && i - o < k) w.WriteLine($"c{o}h = {Fma}(x, w{(i - o) * k + kw}, c{o}h);");
+                    }
+                    for (int v = 0; v < middle; v++)
+                    {
+                        w.WriteLine($"x = {V}.LoadUnsafe(ref {row}, {lo + 8 * v + kw - p});");
+                        for (int o = 0; o < rows; o++)
+                            if (i - o >= 0 && i - o < k) w.WriteLine($"c{o}m{v} = {Fma}(x, w{(i - o) * k + kw}, c{o}m{v});");
                     }
                     w.WriteLine($"x = {V}.LoadUnsafe(ref {Unsafe}.Add(ref {row}, tail + {kw - p})) & t{kw};");
                     for (int o = 0; o < rows; o++)
@@ -764,6 +780,9 @@ public sealed partial class GroupedConvGenerator
                 }
                 string Sum(string c) => s.Bias ? $"{c} + bias" : c;
                 if (head) w.WriteLine($"global::ConvGen.TileStore.Full({Sum($"c{o}h")}, ref {y}, ref {r}, hasResidual, {activation});");
+                for (int v = 0; v < middle; v++)
+                    w.WriteLine($"global::ConvGen.TileStore.Full({Sum($"c{o}m{v}")}, ref {Unsafe}.Add(ref {y}, {lo + 8 * v}), " +
+                                $"ref {Unsafe}.Add(ref {r}, {lo + 8 * v}), hasResidual, {activation});");
                 w.WriteLine($"if (lanes == 8) global::ConvGen.TileStore.Full({Sum($"c{o}t")}, ref {Unsafe}.Add(ref {y}, tail), ref {Unsafe}.Add(ref {r}, tail), hasResidual, {activation});");
                 w.WriteLine($"else global::ConvGen.TileStore.Partial({Sum($"c{o}t")}, ref {Unsafe}.Add(ref {y}, tail), ref {Unsafe}.Add(ref {r}, tail), hasResidual, lanes, {activation});");
             }

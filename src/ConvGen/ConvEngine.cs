@@ -298,8 +298,9 @@ public static unsafe class ConvEngine
 
     /// <summary>
     /// Computes one (batch item, group, band of output rows): pack the band's input (1x1 layers with stride 1 and
-    /// no padding read it in place), then run every block's tiles over the band, while the group's next band is
-    /// prefetched. Tiles store with bias, residual and activation applied. Four ways to cut a band:
+    /// no padding, and depthwise layers whose kernel reads in place, read it where it is), then run every block's
+    /// tiles over the band, while the group's next band is prefetched. Tiles store with bias, residual and activation
+    /// applied. Five ways to cut a band:
     /// <list type="bullet">
     /// <item>contiguous (1x1 layers: no padding between rows): the band's rows are one segment, stored in place;</item>
     /// <item>flat (many products per output): the band's rows at the packed row pitch are one segment, the few
@@ -307,7 +308,9 @@ public static unsafe class ConvEngine
     /// columns are then copied out, so that tiles stay at their full width whatever the row width;</item>
     /// <item>by rows (depthwise): each row is a segment, stored in place, its last vector partially;</item>
     /// <item>positions (flat layers whose kernel has position tiles): tiles over output channels at each valid
-    /// position, whatever its row, stored in place.</item>
+    /// position, whatever its row, stored in place;</item>
+    /// <item>in place (depthwise layers whose kernel has <see cref="ITileKernels.RunInPlace"/>): the kernel's own rows,
+    /// over the unpadded input.</item>
     /// </list>
     /// </summary>
     private static void RunItem<TTiles>(in Call call, int item, ReadOnlySpan<nint> taps) where TTiles : ITileKernels
@@ -324,9 +327,9 @@ public static unsafe class ConvEngine
         // 0.347 ms at 7x7, 18.8 against 19.9 ms at 56x56).
         bool positions = flat && TTiles.PositionTileChannels > 0;
         if (positions) flat = false;
-        // Depthwise with stride 1, where the kernel can: the tiles read the input where it is, masking what would be
-        // padding (the packing cost a third of depthwise 32 at 112x112). They may read 8 floats before the group's
-        // planes and 32 after them: the first and last planes of the input are packed.
+        // Depthwise, where the kernel can: the tiles read the input where it is, zeroing what would be padding (the
+        // packing cost a third of depthwise 32 at 112x112, half of 144 with stride 2). They may read 8 floats before
+        // the group's planes and 32 after them: the first and last planes of the input are packed.
         float* planes = InputRow(in call, n, g, 0, 0);
         if (!contiguous && !flat && !positions && TTiles.ReadsInPlace
             && planes - 8 >= call.Input && planes + call.CinPerGroup * (long)geo.Height * geo.Width + 32 <= call.InputEnd)

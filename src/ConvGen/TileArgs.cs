@@ -87,7 +87,7 @@ public interface ITileKernels
     /// </summary>
     static virtual void RunPositions(int block, ref TileArgs args) => throw new NotSupportedException();
 
-    /// <summary>Whether the kernel has <see cref="RunInPlace"/> (stride-1 layers whose tiles run by rows).</summary>
+    /// <summary>Whether the kernel has <see cref="RunInPlace"/> (depthwise layers whose tiles run by rows).</summary>
     static virtual bool ReadsInPlace => false;
 
     /// <summary>
