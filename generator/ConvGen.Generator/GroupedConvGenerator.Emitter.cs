@@ -537,9 +537,10 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine("inner.Rows = bottom - top;");
         w.WriteLine($"{m.SegmentName}(ref inner);");
         w.WriteLine($"{ends}0(ref args, top, bottom, {lo} + middle);");
-        w.WriteLine($"if ({lo} + middle + 8 < args.Count) {masked}(ref args, top, bottom, 0, {lo} + middle + 8);");
         w.Indent--;
         w.WriteLine("}");
+        w.WriteLine("// Padding past 1 can leave more than a vector after the middle: the rest of those rows, masked.");
+        w.WriteLine($"if (bottom > top && {lo} + middle + 8 < args.Count) {masked}(ref args, top, bottom, 0, {lo} + middle + 8);");
         w.WriteLine($"{masked}(ref args, first, top, 0, 0);");
         w.WriteLine($"{masked}(ref args, bottom, end, 0, 0);");
         w.Indent--;

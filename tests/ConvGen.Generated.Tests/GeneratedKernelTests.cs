@@ -79,6 +79,8 @@ public class GeneratedKernelTests
         [
             new(m, 32), new(Math.Max(m, 2), 33, 2, Residual: true), new(Math.Max(m, 3), 39), new(6, 47, 1, Residual: true),
             new(13, 64, 2), new(23, 70, 1, Residual: true), new(9, 112),
+            // With padding 2, more than a vector after a middle of one or two vectors.
+            new(7, 23), new(8, 31, 1, Residual: true),
         ];
         HarnessReport report = ConvHarness.Check(spec, (w, b) =>
         {

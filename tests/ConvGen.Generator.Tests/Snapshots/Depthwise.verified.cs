@@ -4202,8 +4202,9 @@ namespace Models
                 inner.Rows = bottom - top;
                 Segment_1co_64px_HeldWeights(ref inner);
                 InPlace_1co_64px_HeldWeights_Ends0(ref args, top, bottom, 8 + middle);
-                if (8 + middle + 8 < args.Count) InPlace_1co_64px_HeldWeights_Rows(ref args, top, bottom, 0, 8 + middle + 8);
             }
+            // Padding past 1 can leave more than a vector after the middle: the rest of those rows, masked.
+            if (bottom > top && 8 + middle + 8 < args.Count) InPlace_1co_64px_HeldWeights_Rows(ref args, top, bottom, 0, 8 + middle + 8);
             InPlace_1co_64px_HeldWeights_Rows(ref args, first, top, 0, 0);
             InPlace_1co_64px_HeldWeights_Rows(ref args, bottom, end, 0, 0);
         }
