@@ -592,8 +592,6 @@ public sealed partial class GroupedConvGenerator
             w.WriteLine($"{V}<float> w{t} = {V}.Create({Unsafe}.Add(ref args.Weights, {t}));");
         if (s.Bias) w.WriteLine($"{V}<float> bias = {V}.Create(args.Bias);");
         w.WriteLine("nint oh = from;");
-        // A vector's loads: columns [column, column + reach) of each input row.
-        int reach = stride == 1 ? 8 + k - 1 : 18;
         foreach (int rows in new[] { 4, 1 })
         {
             int inputRows = k + stride * (rows - 1);
@@ -617,7 +615,9 @@ public sealed partial class GroupedConvGenerator
                 w.WriteLine("}");
             }
             w.WriteLine($"nint column = {(stride == 1 ? "j" : "2 * j")} - {p};");
-            w.WriteLine($"if (rowsInside && column >= 0 && column + {reach} <= width)");
+            // Columns inside when every tap of the outputs stored lies inside the row (the lanes past the row's last
+            // output load past it, within the 32 floats after the plane the engine guarantees, and are not stored).
+            w.WriteLine($"if (rowsInside && column >= 0 && {(stride == 1 ? "" : "2 * ")}(global::System.Math.Min(j + 8, outWidth) - 1) + {k - 1 - p} < width)");
             EmitMaskedVector(w, s, rows, false, false, activation);
             w.WriteLine("else if (rowsInside)");
             EmitMaskedVector(w, s, rows, false, true, activation);
@@ -644,7 +644,7 @@ public sealed partial class GroupedConvGenerator
         w.Indent++;
         if (maskColumns)
             for (int kw = 0; kw < k; kw++)
-                w.WriteLine($"{V}<float> m{kw} = global::ConvGen.TileStore.{(stride == 1 ? "ColumnMask" : "EvenColumnMask")}(column + {kw}, width);");
+                w.WriteLine($"{V}<float> m{kw} = global::ConvGen.TileStore.{(stride == 1 ? "ColumnMask" : "SplitColumnMask")}(column + {kw}, width);");
         for (int o = 0; o < rows; o++)
             w.WriteLine(Zeros($"c{o}_", 2));
         w.WriteLine(stride == 1 ? $"{V}<float> x;" : $"{V}<float> x, low, high;");
@@ -664,10 +664,11 @@ public sealed partial class GroupedConvGenerator
                         : $"x = {V}.LoadUnsafe(ref row, {kw}){inRow};");
                 else
                 {
-                    // Taps 0 and 1 are the even and odd columns from the row's first; tap 2 the even ones a pair later.
+                    // Taps 0 and 1 are the even and odd columns from the row's first, tap 2 the even ones a pair on;
+                    // split in lane (outputs in the order 0, 1, 4, 5, 2, 3, 6, 7, restored once the sums are done).
                     if (kw == 0) w.WriteLine($"low = {V}.LoadUnsafe(ref row); high = {V}.LoadUnsafe(ref row, 8);");
                     if (kw == 2) w.WriteLine($"low = {V}.LoadUnsafe(ref row, 2); high = {V}.LoadUnsafe(ref row, 10);");
-                    w.WriteLine($"x = global::ConvGen.TileStore.{(kw == 1 ? "Odds" : "Evens")}(low, high){(maskColumns ? $" & m{kw}" : "")}{inRow};");
+                    w.WriteLine($"x = global::ConvGen.TileStore.{(kw == 1 ? "SplitOdds" : "SplitEvens")}(low, high){(maskColumns ? $" & m{kw}" : "")}{inRow};");
                 }
                 // Output row o takes input row i as its tap row i - stride·o.
                 for (int o = 0; o < rows; o++)
@@ -685,7 +686,8 @@ public sealed partial class GroupedConvGenerator
             string at = o == 0 ? "j" : $"{o} * outputRowPitch + j";
             w.WriteLine($"ref float y{o} = ref {Unsafe}.Add(ref output, {at});");
             w.WriteLine($"ref float r{o} = ref {Unsafe}.Add(ref residual, {at});");
-            string sum = s.Bias ? $"c{o}_0 + c{o}_1 + bias" : $"c{o}_0 + c{o}_1";
+            string sum = stride == 1 ? $"c{o}_0 + c{o}_1" : $"global::ConvGen.TileStore.InOrder(c{o}_0 + c{o}_1)";
+            if (s.Bias) sum += " + bias";
             w.WriteLine($"if (lanes == 8) global::ConvGen.TileStore.Full({sum}, ref y{o}, ref r{o}, hasResidual, {activation});");
             w.WriteLine($"else global::ConvGen.TileStore.Partial({sum}, ref y{o}, ref r{o}, hasResidual, lanes, {activation});");
         }

@@ -141,28 +141,37 @@ public static class TileStore
         return value;
     }
 
-    /// <summary>A mask of the lanes <c>l</c> whose column <c>first + 2·l</c> lies in [0, <paramref name="width"/>) (stride 2).</summary>
+    /// <summary>
+    /// The even floats of <paramref name="low"/> then <paramref name="high"/> (0, 2, …, 14 of the 16) in the split
+    /// order: outputs 0, 1, 4, 5, 2, 3, 6, 7 (one in-lane shuffle; <see cref="InOrder"/> restores the order once the
+    /// sums are done).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> EvenColumnMask(nint first, nint width) =>
-        Vector256.LessThan((Vector256<int>.Indices + Vector256<int>.Indices + Vector256.Create((int)first)).AsUInt32(),
+    public static Vector256<float> SplitEvens(Vector256<float> low, Vector256<float> high) =>
+        Avx.IsSupported ? Avx.Shuffle(low, high, 0b10_00_10_00) : Split(low, high, 0);
+
+    /// <summary>The odd floats of <paramref name="low"/> then <paramref name="high"/> (1, 3, …, 15), in the split order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> SplitOdds(Vector256<float> low, Vector256<float> high) =>
+        Avx.IsSupported ? Avx.Shuffle(low, high, 0b11_01_11_01) : Split(low, high, 1);
+
+    private static Vector256<float> Split(Vector256<float> low, Vector256<float> high, int odd) => Vector256.Create(
+        low[odd], low[2 + odd], high[odd], high[2 + odd], low[4 + odd], low[6 + odd], high[4 + odd], high[6 + odd]);
+
+    /// <summary>Sums in the split order back in output order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> InOrder(Vector256<float> sums) =>
+        Avx2.IsSupported ? Avx2.Permute4x64(sums.AsDouble(), 0b11_01_10_00).AsSingle()
+            : Vector256.Shuffle(sums, Vector256.Create(0, 1, 4, 5, 2, 3, 6, 7));
+
+    /// <summary>
+    /// A mask of the lanes, in the split order, whose column <c>first + 2·o</c> (o the lane's output) lies in
+    /// [0, <paramref name="width"/>) (stride 2).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> SplitColumnMask(nint first, nint width) =>
+        Vector256.LessThan((Vector256.Create(0, 2, 8, 10, 4, 6, 12, 14) + Vector256.Create((int)first)).AsUInt32(),
             Vector256.Create((uint)width)).AsSingle();
-
-    /// <summary>The even lanes of <paramref name="low"/> then <paramref name="high"/>: floats 0, 2, …, 14 of the 16.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Evens(Vector256<float> low, Vector256<float> high)
-    {
-        if (Avx512F.VL.IsSupported) return Avx512F.VL.PermuteVar8x32x2(low, Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14), high);
-        // Per 128-bit half: lanes 0 and 2 of low, then of high; then the 64-bit quarters in order.
-        return Avx2.Permute4x64(Avx.Shuffle(low, high, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle();
-    }
-
-    /// <summary>The odd lanes of <paramref name="low"/> then <paramref name="high"/>: floats 1, 3, …, 15 of the 16.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Odds(Vector256<float> low, Vector256<float> high)
-    {
-        if (Avx512F.VL.IsSupported) return Avx512F.VL.PermuteVar8x32x2(low, Vector256.Create(1, 3, 5, 7, 9, 11, 13, 15), high);
-        return Avx2.Permute4x64(Avx.Shuffle(low, high, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle();
-    }
 
     /// <summary>A mask of the lanes <c>l</c> whose column <c>first + l</c> lies in [0, <paramref name="width"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

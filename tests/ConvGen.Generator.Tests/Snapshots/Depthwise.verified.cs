@@ -5112,7 +5112,7 @@ namespace Models
                         continue;
                     }
                     nint column = j - 1;
-                    if (rowsInside && column >= 0 && column + 10 <= width)
+                    if (rowsInside && column >= 0 && (global::System.Math.Min(j + 8, outWidth) - 1) + 1 < width)
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> c0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> c1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -5442,7 +5442,7 @@ namespace Models
                         continue;
                     }
                     nint column = j - 1;
-                    if (rowsInside && column >= 0 && column + 10 <= width)
+                    if (rowsInside && column >= 0 && (global::System.Math.Min(j + 8, outWidth) - 1) + 1 < width)
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> c0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> x;
