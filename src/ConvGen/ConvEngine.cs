@@ -330,19 +330,15 @@ public static unsafe class ConvEngine
         // Depthwise, where the kernel can: the tiles read the input where it is, zeroing what would be padding (the
         // packing cost a third of depthwise 32 at 112x112, half of 144 with stride 2). They may read 8 floats before
         // the group's planes and 32 after them: the first and last planes of the input are packed.
-        float* planes = InputRow(in call, n, g, 0, 0);
-        if (!contiguous && !flat && !positions && TTiles.ReadsInPlace
-            && planes - 8 >= call.Input && planes + call.CinPerGroup * (long)geo.Height * geo.Width + 32 <= call.InputEnd)
-        {
-            RunInPlace<TTiles>(in call, n, g, oh0, rows, taps);
-            return;
-        }
-        // A 1x1 layer with stride 1 and no padding reads the input where it is (no copy), unless the tiles' reach
-        // past the band's last channel would leave the input (the last group of the last item, when the band's
-        // positions are not whole tiles: every tile reads whole vectors, run-time tiles whole tiles).
         long inputPlane = (long)geo.Height * geo.Width, positionsInBand = (long)rows * geo.Width;
-        float* x = InputRow(in call, n, g, 0, oh0);
-        bool direct = spec.K == 1 && geo.Stride == 1 && geo.Padding == 0
+        float* planes = InputRow(in call, n, g, 0, 0);
+        bool inPlace = !contiguous && !flat && !positions && TTiles.ReadsInPlace
+            && planes - 8 >= call.Input && planes + call.CinPerGroup * inputPlane + 32 <= call.InputEnd;
+        // Direct: the input read where it is, no copy. In place, or a 1x1 layer with stride 1 and no padding, unless the
+        // tiles' reach past the band's last channel would leave the input (the last group of the last item, when the
+        // band's positions are not whole tiles: every tile reads whole vectors, run-time tiles whole tiles).
+        float* x = inPlace ? planes : InputRow(in call, n, g, 0, oh0);
+        bool direct = inPlace || spec.K == 1 && geo.Stride == 1 && geo.Padding == 0
             && (WholeTiles(call.Plan, positionsInBand)
                 || x + (call.CinPerGroup - 1) * inputPlane + positionsInBand + call.Plan.MaxTileWidth + 8 <= call.InputEnd);
         // The band's first unpadded column on a 32-byte boundary (with RowPitch a multiple of 8, every row's).
@@ -354,10 +350,10 @@ public static unsafe class ConvEngine
         float* res = flat && call.Residual != null ? Scratch.Get(2, coutG * pitch) : null;
         var args = new TileArgs
         {
-            RowPitch = wq, PhasePitch = geo.PhasePitch, ChannelPitch = direct ? (nint)inputPlane : geo.ChannelPitch,
+            RowPitch = inPlace ? geo.Width : wq, PhasePitch = geo.PhasePitch, ChannelPitch = direct ? (nint)inputPlane : geo.ChannelPitch,
             OutputPitch = flat ? pitch : (nint)channelPitch, OutputRowPitch = ow,
             InputChannels = call.CinPerGroup, TapOffsets = taps, HasResidual = call.Residual != null,
-            HasBias = call.Bias != null, Activation = spec.Activation,
+            HasBias = call.Bias != null, Activation = spec.Activation, FirstRow = oh0, InputHeight = geo.Height,
         };
         // Each mode runs the whole band at once (its input fits L2): measured faster than steps of a few rows,
         // for flat segments (which would end in narrower tiles) and depthwise rows alike.
@@ -384,39 +380,12 @@ public static unsafe class ConvEngine
             args.Residual = ref res != null ? ref res[local] : ref call.Residual != null ? ref call.Residual[at] : ref args.Output;
             args.Bias = ref call.Bias != null ? ref call.Bias[g * coutG + first] : ref args.Output;
             if (positions) TTiles.RunPositions(b, ref args);
+            else if (inPlace) TTiles.RunInPlace(b, ref args);
             else TTiles.Run(b, ref args);
         }
         if (flat)
             for (int i = 0; i < coutG; i++)
                 CopyRows(y + (long)i * pitch, wq, call.Output + OutputOffset(in call, n, g, i, oh0), ow, rows, ow);
-    }
-
-    /// <summary>Output rows [oh0, oh0 + rows) of group g with the kernel's in-place tiles.</summary>
-    private static void RunInPlace<TTiles>(in Call call, int n, int g, int oh0, int rows, ReadOnlySpan<nint> taps) where TTiles : ITileKernels
-    {
-        ref readonly Geometry geo = ref call.Geometry;
-        ConvSpec spec = call.Plan.Spec;
-        long plane = (long)geo.OutHeight * geo.OutWidth;
-        var args = new TileArgs
-        {
-            Input = ref InputRow(in call, n, g, 0, 0)[0], RowPitch = geo.Width, ChannelPitch = (nint)((long)geo.Height * geo.Width),
-            OutputPitch = (nint)(spec.ShuffleOutput ? spec.Groups * plane : plane), OutputRowPitch = geo.OutWidth,
-            InputChannels = call.CinPerGroup, TapOffsets = taps, HasResidual = call.Residual != null,
-            HasBias = call.Bias != null, Activation = spec.Activation,
-            Count = geo.OutWidth, Rows = rows, FirstRow = oh0, InputHeight = geo.Height,
-        };
-        ReadOnlySpan<TileBlock> blocks = call.Plan.Blocks;
-        for (int b = 0; b < blocks.Length; b++)
-        {
-            int first = blocks[b].FirstChannel;
-            long at = OutputOffset(in call, n, g, first, oh0);
-            args.Block = blocks[b];
-            args.Weights = ref call.Weights[call.Plan.WeightOffset(g, b)];
-            args.Output = ref call.Output[at];
-            args.Residual = ref call.Residual != null ? ref call.Residual[at] : ref args.Output;
-            args.Bias = ref call.Bias != null ? ref call.Bias[g * call.CoutPerGroup + first] : ref args.Output;
-            TTiles.RunInPlace(b, ref args);
-        }
     }
 
     /// <summary>Whether <paramref name="count"/> positions are whole tiles of every block (so no tile reads past them).</summary>
