@@ -306,9 +306,7 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine($"ref float inputRow = ref {Unsafe}.Add(ref args.Input, start);");
         w.WriteLine($"ref float outputRow = ref {Unsafe}.Add(ref args.Output, start);");
         w.WriteLine($"ref float residualRow = ref {Unsafe}.Add(ref args.Residual, start);");
-        if (m.HoldWeights)
-            for (int t = 0; t < s.Taps; t++)
-                w.WriteLine($"{V}<float> w{t} = {V}.Create({Unsafe}.Add(ref args.Weights, {t}));");
+        if (m.HoldWeights) EmitHeldWeights(w, s, false);
         string inputs = string.Join(", ", Enumerable.Range(0, m.Vectors).Select(v => $"x{v}"));
         w.WriteLine("nint row = args.Rows;");
         if (m.HoldWeights)
@@ -588,9 +586,7 @@ public sealed partial class GroupedConvGenerator
         w.Indent++;
         w.WriteLine("nint width = args.RowPitch, height = args.InputHeight, outWidth = args.Count, outputRowPitch = args.OutputRowPitch;");
         w.WriteLine("bool hasResidual = args.HasResidual;");
-        for (int t = 0; t < s.Taps; t++)
-            w.WriteLine($"{V}<float> w{t} = {V}.Create({Unsafe}.Add(ref args.Weights, {t}));");
-        if (s.Bias) w.WriteLine($"{V}<float> bias = {V}.Create(args.Bias);");
+        EmitHeldWeights(w, s, true);
         w.WriteLine("nint oh = from;");
         foreach (int rows in new[] { 4, 1 })
         {
@@ -670,12 +666,7 @@ public sealed partial class GroupedConvGenerator
                     if (kw == 2) w.WriteLine($"low = {V}.LoadUnsafe(ref row, 2); high = {V}.LoadUnsafe(ref row, 10);");
                     w.WriteLine($"x = global::ConvGen.TileStore.{(kw == 1 ? "SplitOdds" : "SplitEvens")}(low, high){(maskColumns ? $" & m{kw}" : "")}{inRow};");
                 }
-                // Output row o takes input row i as its tap row i - stride·o.
-                for (int o = 0; o < rows; o++)
-                {
-                    int kh = i - stride * o;
-                    if (kh >= 0 && kh < k) w.WriteLine($"c{o}_{kh % 2} = {Fma}(x, w{kh * k + kw}, c{o}_{kh % 2});");
-                }
+                EmitTapFmas(w, s, rows, i, kw, (o, kh) => $"c{o}_{kh % 2}");
             }
             w.Indent--;
             w.WriteLine("}");
@@ -688,8 +679,7 @@ public sealed partial class GroupedConvGenerator
             w.WriteLine($"ref float r{o} = ref {Unsafe}.Add(ref residual, {at});");
             string sum = stride == 1 ? $"c{o}_0 + c{o}_1" : $"global::ConvGen.TileStore.InOrder(c{o}_0 + c{o}_1)";
             if (s.Bias) sum += " + bias";
-            w.WriteLine($"if (lanes == 8) global::ConvGen.TileStore.Full({sum}, ref y{o}, ref r{o}, hasResidual, {activation});");
-            w.WriteLine($"else global::ConvGen.TileStore.Partial({sum}, ref y{o}, ref r{o}, hasResidual, lanes, {activation});");
+            EmitStore(w, sum, $"ref y{o}", $"ref r{o}", activation, true);
         }
         w.Indent--;
         w.WriteLine("}");
@@ -726,9 +716,7 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine("nint width = args.RowPitch, outputRowPitch = args.OutputRowPitch;");
         w.WriteLine("bool hasResidual = args.HasResidual;");
         w.WriteLine("int lanes = (int)global::System.Math.Min(8, args.Count - tail);");
-        for (int t = 0; t < s.Taps; t++)
-            w.WriteLine($"{V}<float> w{t} = {V}.Create({Unsafe}.Add(ref args.Weights, {t}));");
-        if (s.Bias) w.WriteLine($"{V}<float> bias = {V}.Create(args.Bias);");
+        EmitHeldWeights(w, s, true);
         // The head's masks are constants (the lanes left of column 0); the tail's depend on the width.
         for (int kw = 0; kw < k; kw++)
         {
@@ -758,18 +746,15 @@ public sealed partial class GroupedConvGenerator
                     {
                         string load = $"{V}.LoadUnsafe(ref {Unsafe}.Add(ref {row}, {kw - p}))";
                         w.WriteLine(kw < p ? $"x = {load} & h{kw};" : $"x = {load};");
-                        for (int o = 0; o < rows; o++)
-                            if (i - o >= 0 && i - o < k) w.WriteLine($"c{o}h = {Fma}(x, w{(i - o) * k + kw}, c{o}h);");
+                        EmitTapFmas(w, s, rows, i, kw, (o, _) => $"c{o}h");
                     }
                     for (int v = 0; v < middle; v++)
                     {
                         w.WriteLine($"x = {V}.LoadUnsafe(ref {row}, {lo + 8 * v + kw - p});");
-                        for (int o = 0; o < rows; o++)
-                            if (i - o >= 0 && i - o < k) w.WriteLine($"c{o}m{v} = {Fma}(x, w{(i - o) * k + kw}, c{o}m{v});");
+                        EmitTapFmas(w, s, rows, i, kw, (o, _) => $"c{o}m{v}");
                     }
                     w.WriteLine($"x = {V}.LoadUnsafe(ref {Unsafe}.Add(ref {row}, tail + {kw - p})) & t{kw};");
-                    for (int o = 0; o < rows; o++)
-                        if (i - o >= 0 && i - o < k) w.WriteLine($"c{o}t = {Fma}(x, w{(i - o) * k + kw}, c{o}t);");
+                    EmitTapFmas(w, s, rows, i, kw, (o, _) => $"c{o}t");
                 }
             }
             for (int o = 0; o < rows; o++)
@@ -782,12 +767,10 @@ public sealed partial class GroupedConvGenerator
                     w.WriteLine($"ref float q{o} = ref {Unsafe}.Add(ref residual, {at});");
                 }
                 string Sum(string c) => s.Bias ? $"{c} + bias" : c;
-                if (head) w.WriteLine($"global::ConvGen.TileStore.Full({Sum($"c{o}h")}, ref {y}, ref {r}, hasResidual, {activation});");
+                if (head) EmitStore(w, Sum($"c{o}h"), $"ref {y}", $"ref {r}", activation, false);
                 for (int v = 0; v < middle; v++)
-                    w.WriteLine($"global::ConvGen.TileStore.Full({Sum($"c{o}m{v}")}, ref {Unsafe}.Add(ref {y}, {lo + 8 * v}), " +
-                                $"ref {Unsafe}.Add(ref {r}, {lo + 8 * v}), hasResidual, {activation});");
-                w.WriteLine($"if (lanes == 8) global::ConvGen.TileStore.Full({Sum($"c{o}t")}, ref {Unsafe}.Add(ref {y}, tail), ref {Unsafe}.Add(ref {r}, tail), hasResidual, {activation});");
-                w.WriteLine($"else global::ConvGen.TileStore.Partial({Sum($"c{o}t")}, ref {Unsafe}.Add(ref {y}, tail), ref {Unsafe}.Add(ref {r}, tail), hasResidual, lanes, {activation});");
+                    EmitStore(w, Sum($"c{o}m{v}"), $"ref {Unsafe}.Add(ref {y}, {lo + 8 * v})", $"ref {Unsafe}.Add(ref {r}, {lo + 8 * v})", activation, false);
+                EmitStore(w, Sum($"c{o}t"), $"ref {Unsafe}.Add(ref {y}, tail)", $"ref {Unsafe}.Add(ref {r}, tail)", activation, true);
             }
             w.Indent--;
             w.WriteLine("}");
@@ -817,9 +800,7 @@ public sealed partial class GroupedConvGenerator
             for (int v = 0; v < m.Vectors; v++)
             {
                 w.WriteLine($"x = {V}.LoadUnsafe(ref {r}, {kw + 8 * v});");
-                // Output row o takes input row `row` as its tap row row - o.
-                for (int o = 0; o < rows; o++)
-                    if (row - o >= 0 && row - o < k) w.WriteLine($"c{o}v{v} = {Fma}(x, w{(row - o) * k + kw}, c{o}v{v});");
+                EmitTapFmas(w, s, rows, row, kw, (o, _) => $"c{o}v{v}");
             }
         }
         w.WriteLine("int lanes = tile == 1 ? lastLanes : 8;");
@@ -845,11 +826,48 @@ public sealed partial class GroupedConvGenerator
     {
         string Sum(int v) => s.Bias ? $"{accumulators}{v} + bias" : $"{accumulators}{v}";
         string At(string name, int v) => $"ref {Unsafe}.Add(ref {name}, {8 * v})";
-        for (int v = 0; v < m.Vectors - 1; v++)
-            w.WriteLine($"global::ConvGen.TileStore.Full({Sum(v)}, {At(output, v)}, {At(residual, v)}, hasResidual, {activation});");
-        int last = m.Vectors - 1;
-        w.WriteLine($"if (lanes == 8) global::ConvGen.TileStore.Full({Sum(last)}, {At(output, last)}, {At(residual, last)}, hasResidual, {activation});");
-        w.WriteLine($"else global::ConvGen.TileStore.Partial({Sum(last)}, {At(output, last)}, {At(residual, last)}, hasResidual, lanes, {activation});");
+        for (int v = 0; v < m.Vectors; v++)
+            EmitStore(w, Sum(v), At(output, v), At(residual, v), activation, v == m.Vectors - 1);
+    }
+
+    /// <summary>
+    /// Stores <paramref name="sum"/> at <paramref name="output"/> with the residual and activation: all 8 lanes, or,
+    /// when <paramref name="partial"/>, <c>lanes</c> of them when fewer than 8.
+    /// </summary>
+    private static void EmitStore(IndentedTextWriter w, string sum, string output, string residual, string activation, bool partial)
+    {
+        string full = $"global::ConvGen.TileStore.Full({sum}, {output}, {residual}, hasResidual, {activation});";
+        if (!partial)
+        {
+            w.WriteLine(full);
+            return;
+        }
+        w.WriteLine("if (lanes == 8) " + full);
+        w.WriteLine($"else global::ConvGen.TileStore.Partial({sum}, {output}, {residual}, hasResidual, lanes, {activation});");
+    }
+
+    /// <summary>The taps' weights as broadcast vectors <c>w0</c> …, and the bias (when asked and the layer has one).</summary>
+    private static void EmitHeldWeights(IndentedTextWriter w, LayerSpec s, bool bias)
+    {
+        for (int t = 0; t < s.Taps; t++)
+            w.WriteLine($"{V}<float> w{t} = {V}.Create({Unsafe}.Add(ref args.Weights, {t}));");
+        if (bias && s.Bias) w.WriteLine($"{V}<float> bias = {V}.Create(args.Bias);");
+    }
+
+    /// <summary>
+    /// The FMAs of input row <paramref name="inputRow"/>'s vector <c>x</c> (tap column <paramref name="kw"/>) into each of
+    /// <paramref name="rows"/> output rows it is a tap row of: output row o takes it as tap row inputRow − stride·o,
+    /// into the accumulator <paramref name="accumulator"/>(o, that tap row) names.
+    /// </summary>
+    private static void EmitTapFmas(IndentedTextWriter w, LayerSpec s, int rows, int inputRow, int kw, System.Func<int, int, string> accumulator)
+    {
+        for (int o = 0; o < rows; o++)
+        {
+            int kh = inputRow - s.Stride * o;
+            if (kh < 0 || kh >= s.K) continue;
+            string c = accumulator(o, kh);
+            w.WriteLine($"{c} = {Fma}(x, w{kh * s.K + kw}, {c});");
+        }
     }
 
     /// <summary>Opens a loop over rows (<paramref name="rowLoop"/>) and, inside it, the loop over a row's tiles.</summary>
