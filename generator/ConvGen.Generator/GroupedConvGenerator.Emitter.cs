@@ -215,6 +215,11 @@ public sealed partial class GroupedConvGenerator
             w.WriteLine();
             w.WriteLine($"public static void RunPositions(int block, ref global::ConvGen.TileArgs args) => {positions.Name}(ref args);");
         }
+        if (plan.UnpaddedRows)
+        {
+            w.WriteLine();
+            w.WriteLine("public static bool ReadsUnpaddedRows => true;");
+        }
         if (plan.InPlace)
         {
             w.WriteLine();
@@ -320,52 +325,94 @@ public sealed partial class GroupedConvGenerator
             if (rowsAtOnce == 4) EmitRowGroup(w, s, m, activation, 4);
             if (rowsAtOnce >= 2) EmitRowGroup(w, s, m, activation, 2);
         }
-        OpenRowAndTileLoops(w, "for (; row > 0; row--)");
+        // Unpadded rows: the tap columns that can fall outside a row (offset ≠ 0). A tile whose taps all lie inside
+        // its row loads plainly; any other masks, per vector, the lanes where each such tap lies inside (AVX-512 keeps
+        // the masks in mask registers; masked loads cost 7 % of the seed layer's time when every tile used them).
+        var masked = new List<(int Kw, int Offset)>();
+        if (m.UnpaddedRows)
+        {
+            for (int kw = 0; kw < s.K; kw++)
+                if (kw * s.Dilation != s.Padding) masked.Add((kw, kw * s.Dilation - s.Padding));
+            w.WriteLine("nint width = args.RowPitch;");
+        }
+        OpenRowAndTileLoops(w, "for (; row > 0; row--)", m.UnpaddedRows ? "nint column = start % width;" : null);
         for (int c = 0; c < m.Channels; c++)
             w.WriteLine(Zeros($"c{c}v", m.Vectors));
         if (!m.HoldWeights) w.WriteLine(m.Channels > 1 ? $"{V}<float> b, {inputs};" : $"{V}<float> b;");
         w.WriteLine("ref float x = ref input;");
         if (!m.HoldWeights) w.WriteLine("ref float w = ref args.Weights;");
-        OpenChunkLoop(w, m.Chunks);
-        for (int ci = 0; ci < m.ChunkChannels; ci++)
+        if (m.UnpaddedRows)
         {
-            w.WriteLine(InputChannelComment(m.ChunkChannels, m.Chunks, ci));
+            w.WriteLine($"if (column >= {s.Padding} && column + {m.TileWidth + s.Padding} <= width)");
             w.WriteLine("{");
             w.Indent++;
-            for (int i = 0; i < starts.Count; i++)
-                w.WriteLine($"ref float r{i} = ref {Unsafe}.Add(ref x, start{i});");
-            for (int t = 0; t < s.Taps; t++)
+            EmitChunks(false);
+            w.Indent--;
+            w.WriteLine("}");
+            w.WriteLine("else");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine($"{V}<int> columns;");
+            w.WriteLine($"{V}<float> " + string.Join(", ", masked.SelectMany(k => Enumerable.Range(0, m.Vectors).Select(v => $"mask{k.Kw}v{v}"))) + ";");
+            for (int v = 0; v < m.Vectors; v++)
             {
-                (int start, int column) = taps[t];
-                string Load(int v) => $"{V}.LoadUnsafe(ref r{start}, {column + 8 * v})";
-                int weight = (ci * s.Taps + t) * m.Channels;
-                if (m.HoldWeights)
-                {
-                    for (int v = 0; v < m.Vectors; v++) w.WriteLine($"c0v{v} = {Fma}({Load(v)}, w{t}, c0v{v});");
-                    continue;
-                }
-                if (m.Channels == 1)
-                {
-                    w.WriteLine($"b = {V}.Create({Unsafe}.Add(ref w, {weight}));");
-                    for (int v = 0; v < m.Vectors; v++) w.WriteLine($"c0v{v} = {Fma}({Load(v)}, b, c0v{v});");
-                    continue;
-                }
-                for (int v = 0; v < m.Vectors; v++) w.WriteLine($"x{v} = {Load(v)};");
-                for (int c = 0; c < m.Channels; c++)
-                {
-                    w.WriteLine($"b = {V}.Create({Unsafe}.Add(ref w, {weight + c}));");
-                    for (int v = 0; v < m.Vectors; v++) w.WriteLine($"c{c}v{v} = {Fma}(x{v}, b, c{c}v{v});");
-                }
+                w.WriteLine($"columns = global::ConvGen.TileStore.RowColumns(column, {8 * v}, width);");
+                foreach ((int kw, int offset) in masked)
+                    w.WriteLine($"mask{kw}v{v} = global::ConvGen.TileStore.TapInside(columns, {offset}, width);");
             }
+            EmitChunks(true);
             w.Indent--;
             w.WriteLine("}");
-            w.WriteLine($"x = ref {Unsafe}.Add(ref x, channelPitch);");
         }
-        if (m.Chunks > 1)
+        else EmitChunks(false);
+
+        // The chunk loop over input channels; with masks, the taps whose column can fall outside the row load masked.
+        void EmitChunks(bool masks)
         {
-            if (!m.HoldWeights) w.WriteLine($"w = ref {Unsafe}.Add(ref w, {m.ChunkChannels * s.Taps * m.Channels});");
-            w.Indent--;
-            w.WriteLine("}");
+            OpenChunkLoop(w, m.Chunks);
+            for (int ci = 0; ci < m.ChunkChannels; ci++)
+            {
+                w.WriteLine(InputChannelComment(m.ChunkChannels, m.Chunks, ci));
+                w.WriteLine("{");
+                w.Indent++;
+                for (int i = 0; i < starts.Count; i++)
+                    w.WriteLine($"ref float r{i} = ref {Unsafe}.Add(ref x, start{i});");
+                for (int t = 0; t < s.Taps; t++)
+                {
+                    (int start, int column) = taps[t];
+                    int kw = t % s.K;
+                    string Load(int v) => masks && masked.Exists(k => k.Kw == kw)
+                        ? $"global::ConvGen.TileStore.LoadMasked(ref r{start}, {column + 8 * v}, mask{kw}v{v})"
+                        : $"{V}.LoadUnsafe(ref r{start}, {column + 8 * v})";
+                    int weight = (ci * s.Taps + t) * m.Channels;
+                    if (m.HoldWeights)
+                    {
+                        for (int v = 0; v < m.Vectors; v++) w.WriteLine($"c0v{v} = {Fma}({Load(v)}, w{t}, c0v{v});");
+                        continue;
+                    }
+                    if (m.Channels == 1)
+                    {
+                        w.WriteLine($"b = {V}.Create({Unsafe}.Add(ref w, {weight}));");
+                        for (int v = 0; v < m.Vectors; v++) w.WriteLine($"c0v{v} = {Fma}({Load(v)}, b, c0v{v});");
+                        continue;
+                    }
+                    for (int v = 0; v < m.Vectors; v++) w.WriteLine($"x{v} = {Load(v)};");
+                    for (int c = 0; c < m.Channels; c++)
+                    {
+                        w.WriteLine($"b = {V}.Create({Unsafe}.Add(ref w, {weight + c}));");
+                        for (int v = 0; v < m.Vectors; v++) w.WriteLine($"c{c}v{v} = {Fma}(x{v}, b, c{c}v{v});");
+                    }
+                }
+                w.Indent--;
+                w.WriteLine("}");
+                w.WriteLine($"x = ref {Unsafe}.Add(ref x, channelPitch);");
+            }
+            if (m.Chunks > 1)
+            {
+                if (!m.HoldWeights) w.WriteLine($"w = ref {Unsafe}.Add(ref w, {m.ChunkChannels * s.Taps * m.Channels});");
+                w.Indent--;
+                w.WriteLine("}");
+            }
         }
         // The store: bias, residual and activation fused; the last vector of the last tile may be partial.
         w.WriteLine("int lanes = tile == 1 ? lastLanes : 8;");
@@ -382,6 +429,7 @@ public sealed partial class GroupedConvGenerator
             if (s.Bias) w.WriteLine($"bias = {V}.Create({Unsafe}.Add(ref args.Bias, {c}));");
             EmitStores(w, s, m, $"c{c}v", "y", "r", activation);
         }
+        if (m.UnpaddedRows) w.WriteLine($"column = global::ConvGen.TileStore.NextColumn(column, {m.TileWidth}, width);");
         CloseTileAndRowLoops(w, m, 1);
         w.Indent--;
         w.WriteLine("}");
@@ -871,11 +919,12 @@ public sealed partial class GroupedConvGenerator
     }
 
     /// <summary>Opens a loop over rows (<paramref name="rowLoop"/>) and, inside it, the loop over a row's tiles.</summary>
-    private static void OpenRowAndTileLoops(IndentedTextWriter w, string rowLoop)
+    private static void OpenRowAndTileLoops(IndentedTextWriter w, string rowLoop, string? rowStart = null)
     {
         w.WriteLine(rowLoop);
         w.WriteLine("{");
         w.Indent++;
+        if (rowStart != null) w.WriteLine(rowStart);
         w.WriteLine("ref float input = ref inputRow;");
         w.WriteLine("ref float output = ref outputRow;");
         w.WriteLine("ref float residual = ref residualRow;");

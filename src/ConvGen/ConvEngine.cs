@@ -86,7 +86,8 @@ public static unsafe class ConvEngine
         int threads = maxDegreeOfParallelism == -1 ? Environment.ProcessorCount : Math.Min(maxDegreeOfParallelism, Environment.ProcessorCount);
         if (plan.Spec.Flops(height, width, batch) < ParallelMinFlops) threads = 1;
         // With several threads, cut rows into enough bands that every thread gets work (4 items each).
-        var geometry = new Geometry(plan, height, width, threads == 1 ? 1 : 4 * threads / Math.Max(1, batch * plan.Spec.Groups));
+        var geometry = new Geometry(plan, height, width, threads == 1 ? 1 : 4 * threads / Math.Max(1, batch * plan.Spec.Groups),
+            TTiles.ReadsUnpaddedRows);
         fixed (float* x = input, r = residual, y = output, w = packedWeights, b = bias)
         {
             var call = new Call(plan, geometry, x, hasResidual ? r : null, y, w, b, batch);
@@ -240,9 +241,11 @@ public static unsafe class ConvEngine
     {
         public readonly int Height, Width, OutHeight, OutWidth, Stride, Padding, Phases, RowReach, ColReach;
         public readonly int RowPitch, BandRows, Bands, PhasePitch, ChannelPitch, InputScratch;
+        /// <summary>The tiles read rows without padding columns (<see cref="ITileKernels.ReadsUnpaddedRows"/>): RowPitch is the width.</summary>
+        public readonly bool UnpaddedRows;
         private readonly int _k, _dilation;
 
-        public Geometry(TilePlan plan, int height, int width, int minBands)
+        public Geometry(TilePlan plan, int height, int width, int minBands, bool unpaddedRows)
         {
             ConvSpec s = plan.Spec;
             Height = height; Width = width;
@@ -262,7 +265,15 @@ public static unsafe class ConvEngine
                     $"Padding = {s.Padding}, Dilation = {s.Dilation}, Stride = {s.Stride}) exceeds the largest array ({Array.MaxLength}).");
             RowReach = ColReach = ConvRules.Reach(s.K, s.Stride, s.Dilation);
             RowPitch = (int)(((long)width + 2L * s.Padding + s.Stride - 1) / s.Stride);
-            if (s.Stride == 1 && RowPitch != OutWidth && s.CinPerGroup * s.Taps < ConvRules.FlatMinTerms)
+            UnpaddedRows = unpaddedRows;
+            if (unpaddedRows)
+            {
+                if (s.Stride != 1 || 2 * s.Padding != (s.K - 1) * s.Dilation || s.CinPerGroup * s.Taps < ConvRules.FlatMinTerms)
+                    throw new InvalidOperationException(
+                        $"The tile kernels read unpadded rows, which needs stride 1, 2·Padding = (K − 1)·Dilation and flat tiles; the layer is {s}.");
+                RowPitch = width;
+            }
+            else if (s.Stride == 1 && RowPitch != OutWidth && s.CinPerGroup * s.Taps < ConvRules.FlatMinTerms)
             {
                 // Depthwise rows start on 32-byte boundaries in the band: the packing's stores are aligned.
                 RowPitch = (RowPitch + 7) & ~7;
@@ -300,7 +311,7 @@ public static unsafe class ConvEngine
     /// Computes one (batch item, group, band of output rows): pack the band's input (1x1 layers with stride 1 and
     /// no padding, and depthwise layers whose kernel reads in place, read it where it is), then run every block's
     /// tiles over the band, while the group's next band is prefetched. Tiles store with bias, residual and activation
-    /// applied. Five ways to cut a band:
+    /// applied. Flat layers whose tiles read unpadded rows go to <see cref="RunItemUnpadded"/>; for the rest, five ways to cut a band:
     /// <list type="bullet">
     /// <item>contiguous (1x1 layers: no padding between rows): the band's rows are one segment, stored in place;</item>
     /// <item>flat (many products per output): the band's rows at the packed row pitch are one segment, the few
@@ -315,6 +326,11 @@ public static unsafe class ConvEngine
     /// </summary>
     private static void RunItem<TTiles>(in Call call, int item, ReadOnlySpan<nint> taps) where TTiles : ITileKernels
     {
+        if (call.Geometry.UnpaddedRows)
+        {
+            RunItemUnpadded<TTiles>(in call, item, taps);
+            return;
+        }
         ref readonly Geometry geo = ref call.Geometry;
         ConvSpec spec = call.Plan.Spec;
         int band = item % geo.Bands, g = item / geo.Bands % spec.Groups, n = item / geo.Bands / spec.Groups;
@@ -386,6 +402,83 @@ public static unsafe class ConvEngine
         if (flat)
             for (int i = 0; i < coutG; i++)
                 CopyRows(y + (long)i * pitch, wq, call.Output + OutputOffset(in call, n, g, i, oh0), ow, rows, ow);
+    }
+
+    /// <summary>
+    /// Computes one (batch item, group, band of output rows) with tiles that read unpadded rows
+    /// (<see cref="ITileKernels.ReadsUnpaddedRows"/>): the rows whose taps all lie inside the input are read where they
+    /// are, as one flat segment; the first and last <c>Padding</c> rows of the input's (and a band whose reach would
+    /// leave the input) from a copy of their input rows with zero rows outside the input. Every segment is stored in
+    /// place: no padding column, no copy of the output.
+    /// </summary>
+    private static void RunItemUnpadded<TTiles>(in Call call, int item, ReadOnlySpan<nint> taps) where TTiles : ITileKernels
+    {
+        ref readonly Geometry geo = ref call.Geometry;
+        ConvSpec spec = call.Plan.Spec;
+        int band = item % geo.Bands, g = item / geo.Bands % spec.Groups, n = item / geo.Bands / spec.Groups;
+        int first = band * geo.BandRows, end = Math.Min(first + geo.BandRows, geo.OutHeight), p = geo.Padding, width = geo.Width;
+        var args = new TileArgs
+        {
+            RowPitch = width, PhasePitch = geo.PhasePitch, OutputRowPitch = width, Rows = 1,
+            OutputPitch = spec.ShuffleOutput ? (nint)spec.Groups * geo.OutHeight * width : (nint)geo.OutHeight * width,
+            InputChannels = call.CinPerGroup, TapOffsets = taps, HasResidual = call.Residual != null,
+            HasBias = call.Bias != null, Activation = spec.Activation, InputHeight = geo.Height,
+        };
+        // Rows [from, to) read in place: their taps' rows lie inside the input, and the tiles' reach (a tile and the
+        // column reach past the last position of the last channel, p columns before the first) stays inside it.
+        long plane = (long)geo.Height * width;
+        int from = Math.Max(first, p), to = Math.Min(end, geo.Height - p);
+        float* x = InputRow(in call, n, g, 0, from - p) - p;
+        if (from >= to || x < call.Input
+            || x + (call.CinPerGroup - 1) * plane + (long)(to - from + 2 * p) * width + 2 * p + call.Plan.MaxTileWidth + 8 > call.InputEnd)
+            from = to = end;
+        if (first < from) RunUnpaddedCopy<TTiles>(in call, ref args, n, g, first, from);
+        if (from < to) RunUnpaddedRows<TTiles>(in call, ref args, n, g, from, to, x, plane);
+        if (Math.Max(to, first) < end) RunUnpaddedCopy<TTiles>(in call, ref args, n, g, Math.Max(to, first), end);
+    }
+
+    /// <summary>Output rows [from, to) from a copy of their input rows (rows outside the input zero), at the input's width.</summary>
+    private static void RunUnpaddedCopy<TTiles>(in Call call, ref TileArgs args, int n, int g, int from, int to) where TTiles : ITileKernels
+    {
+        ref readonly Geometry geo = ref call.Geometry;
+        int p = geo.Padding, width = geo.Width, height = geo.Height, rows = to - from + 2 * p;
+        float* x = (float*)(((nint)Scratch.Get(0, geo.InputScratch) + 16 * sizeof(float) + 31) & ~(nint)31);
+        for (int ci = 0; ci < call.CinPerGroup; ci++)
+        {
+            float* channel = InputRow(in call, n, g, ci, 0), dst = x + (long)ci * geo.ChannelPitch;
+            for (int r = 0; r < rows; r++, dst += width)
+            {
+                int iy = from - p + r;
+                if ((uint)iy < (uint)height) CopyRow(channel + (long)iy * width, dst, width);
+                else Fill(dst, 0, width);
+            }
+        }
+        RunUnpaddedRows<TTiles>(in call, ref args, n, g, from, to, x - p, geo.ChannelPitch);
+    }
+
+    /// <summary>
+    /// Output rows [from, to) as one segment, every block: <paramref name="x"/> is the first input channel's row
+    /// <c>from − Padding</c>, <c>Padding</c> columns before its first.
+    /// </summary>
+    private static void RunUnpaddedRows<TTiles>(in Call call, ref TileArgs args, int n, int g, int from, int to, float* x, long channelPitch)
+        where TTiles : ITileKernels
+    {
+        ReadOnlySpan<TileBlock> blocks = call.Plan.Blocks;
+        args.ChannelPitch = (nint)channelPitch;
+        args.Count = (nint)(to - from) * call.Geometry.Width;
+        args.FirstRow = from;
+        for (int b = 0; b < blocks.Length; b++)
+        {
+            TileBlock block = blocks[b];
+            long at = OutputOffset(in call, n, g, block.FirstChannel, from);
+            args.Block = block;
+            args.Input = ref x[0];
+            args.Weights = ref call.Weights[call.Plan.WeightOffset(g, b)];
+            args.Output = ref call.Output[at];
+            args.Residual = ref call.Residual != null ? ref call.Residual[at] : ref args.Output;
+            args.Bias = ref call.Bias != null ? ref call.Bias[g * call.CoutPerGroup + block.FirstChannel] : ref args.Output;
+            TTiles.Run(b, ref args);
+        }
     }
 
     /// <summary>Whether <paramref name="count"/> positions are whole tiles of every block (so no tile reads past them).</summary>

@@ -87,6 +87,16 @@ public interface ITileKernels
     /// </summary>
     static virtual void RunPositions(int block, ref TileArgs args) => throw new NotSupportedException();
 
+    /// <summary>
+    /// Whether <see cref="Run"/>'s tiles read rows without padding columns (flat layers with stride 1 and
+    /// <c>2·Padding = (K − 1)·Dilation</c>, whose output rows are as wide as their input rows): <see cref="TileArgs.RowPitch"/>
+    /// is the input width, a segment is whole rows from a row's first column, and the lanes whose tap column falls
+    /// outside the row are masked rather than read from padding. The rows above and below a segment must be readable
+    /// (zeros outside the input). The engine then reads the rows whose taps lie inside the input where they are, and
+    /// packs only the others, with no padding columns and no copy of the output.
+    /// </summary>
+    static virtual bool ReadsUnpaddedRows => false;
+
     /// <summary>Whether the kernel has <see cref="RunInPlace"/> (depthwise layers whose tiles run by rows).</summary>
     static virtual bool ReadsInPlace => false;
 
@@ -172,6 +182,39 @@ public static class TileStore
     public static Vector256<float> SplitColumnMask(nint first, nint width) =>
         Vector256.LessThan((Vector256.Create(0, 2, 8, 10, 4, 6, 12, 14) + Vector256.Create((int)first)).AsUInt32(),
             Vector256.Create((uint)width)).AsSingle();
+
+    /// <summary>
+    /// The columns of 8 consecutive positions of rows <paramref name="width"/> wide without padding, the first at
+    /// column <paramref name="column"/> (in [0, width)) plus <paramref name="offset"/>: each lane's position modulo the width.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> RowColumns(nint column, nint offset, nint width)
+    {
+        nint first = NextColumn(column, offset, width);
+        Vector256<int> columns = Vector256<int>.Indices + Vector256.Create((int)first), w = Vector256.Create((int)width);
+        if (width >= 8) return columns - (Vector256.GreaterThanOrEqual(columns, w) & w);
+        for (int i = 0; i < 8; i++) columns = columns.WithElement(i, (int)((first + i) % width));
+        return columns;
+    }
+
+    /// <summary>
+    /// A mask of the lanes whose tap column, <paramref name="offset"/> from their column (<see cref="RowColumns"/>),
+    /// lies inside a row <paramref name="width"/> wide.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> TapInside(Vector256<int> columns, int offset, nint width) => offset < 0
+        ? Vector256.GreaterThanOrEqual(columns, Vector256.Create(-offset)).AsSingle()
+        : Vector256.LessThan(columns, Vector256.Create((int)width - offset)).AsSingle();
+
+    /// <summary>(<paramref name="column"/> + <paramref name="step"/>) modulo <paramref name="width"/>, for a column in [0, width) and a step ≥ 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static nint NextColumn(nint column, nint step, nint width)
+    {
+        column += step;
+        if (column < width) return column;
+        column -= width;
+        return column < width ? column : column % width;
+    }
 
     /// <summary>A mask of the lanes <c>l</c> whose column <c>first + l</c> lies in [0, <paramref name="width"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

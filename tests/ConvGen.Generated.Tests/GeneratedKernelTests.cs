@@ -30,6 +30,8 @@ public class GeneratedKernelTests
         [nameof(Depthwise1x1Pad1)] = (Depthwise1x1Pad1.Spec, (w, b) => new Depthwise1x1Pad1(w, b)),
         [nameof(DepthwiseStride2)] = (DepthwiseStride2.Spec, (w, b) => new DepthwiseStride2(w, b)),
         [nameof(DepthwiseStride2K2)] = (DepthwiseStride2K2.Spec, (w, b) => new DepthwiseStride2K2(w, b)),
+        [nameof(UnpaddedDilated)] = (UnpaddedDilated.Spec, (w, b) => new UnpaddedDilated(w, b)),
+        [nameof(UnpaddedTwoBlocksShuffled)] = (UnpaddedTwoBlocksShuffled.Spec, (w, b) => new UnpaddedTwoBlocksShuffled(w, b)),
         [nameof(Outer.Nested10PerGroup)] = (Outer.Nested10PerGroup.Spec, (w, b) => new Outer.Nested10PerGroup(w, b)),
         [nameof(GlobalNamespaceLayer)] = (GlobalNamespaceLayer.Spec, (w, b) => new GlobalNamespaceLayer(w, b)),
     };
@@ -81,6 +83,36 @@ public class GeneratedKernelTests
             new(13, 64, 2), new(23, 70, 1, Residual: true), new(9, 112),
             // With padding 2, more than a vector after a middle of one or two vectors.
             new(7, 23), new(8, 31, 1, Residual: true),
+        ];
+        HarnessReport report = ConvHarness.Check(spec, (w, b) =>
+        {
+            var kernel = (IConvKernel)create(w, b);
+            if (degree != 1) kernel.GetType().GetProperty("MaxDegreeOfParallelism")!.SetValue(kernel, degree);
+            return kernel;
+        }, sizes);
+        Assert.True(report.Passed, report.ToString());
+    }
+
+    /// <summary>
+    /// Flat layers whose tiles read unpadded rows: the rows whose taps lie inside the input are read in place, the
+    /// others from a copy with zero rows. Widths below a vector (a vector spans several rows), around a tile (24) and
+    /// its reach, and wide; heights from the minimum (every row a border row) up; batches, residual, and bands cut for
+    /// two threads.
+    /// </summary>
+    [Theory]
+    [InlineData(nameof(Seed), 1)]
+    [InlineData(nameof(UnpaddedDilated), 1)]
+    [InlineData(nameof(UnpaddedTwoBlocksShuffled), 1)]
+    [InlineData(nameof(Seed), -1)]
+    [InlineData(nameof(UnpaddedDilated), -1)]
+    public void UnpaddedRowsMatchReference(string name, int degree)
+    {
+        (ConvSpec spec, Func<float[], float[], IConvKernel> create) = Kernels[name];
+        HarnessSize[] sizes =
+        [
+            new(1, 1), new(2, 3, 2), new(3, 7, 1, Residual: true), new(5, 8), new(4, 9, 2, Residual: true), new(6, 16),
+            new(7, 23), new(8, 24, 1, Residual: true), new(3, 25), new(9, 26, 2), new(10, 27), new(12, 28, 1, Residual: true),
+            new(13, 56), new(17, 61, 1, Residual: true),
         ];
         HarnessReport report = ConvHarness.Check(spec, (w, b) =>
         {

@@ -2,7 +2,7 @@ using ConvGen;
 
 // Layers compiled into the test project, each checked against the reference. Together they cover channels per
 // group 1, 2, 3, 4, 8, 16, 32, 64; K 1, 3, 5, 7; stride 1-3; padding 0-3; dilation 1-2; bias; every activation;
-// depthwise with multiplier 2; depthwise read in place; the fused shuffle; blocks of 8 with a remainder; and chunked input channels.
+// depthwise with multiplier 2; depthwise read in place; flat rows read without padding; the fused shuffle; blocks of 8 with a remainder; and chunked input channels.
 namespace ConvGen.Generated.Tests.Layers
 {
     [GroupedConv(Cin = 256, Cout = 256, K = 3, Groups = 32, Padding = 1)]
@@ -71,6 +71,14 @@ namespace ConvGen.Generated.Tests.Layers
 
     [GroupedConv(Cin = 3, Cout = 3, K = 2, Groups = 3, Stride = 2, Padding = 0)]
     public partial class DepthwiseStride2K2 { }
+
+    // Flat layers whose tiles read rows without padding columns (masked loads where a tap's column leaves the row):
+    // dilation 2, and two blocks of 8 with the fused shuffle.
+    [GroupedConv(Cin = 8, Cout = 16, K = 3, Groups = 2, Padding = 2, Dilation = 2, Bias = true, Activation = ConvActivation.Relu)]
+    public partial class UnpaddedDilated { }
+
+    [GroupedConv(Cin = 32, Cout = 32, K = 3, Groups = 2, Padding = 1, Bias = true, Activation = ConvActivation.Relu6, ShuffleOutput = true)]
+    public partial class UnpaddedTwoBlocksShuffled { }
 
     internal static partial class Outer
     {
