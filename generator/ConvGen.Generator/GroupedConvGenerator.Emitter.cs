@@ -444,50 +444,90 @@ public sealed partial class GroupedConvGenerator
     private static void EmitPositions(IndentedTextWriter w, LayerSpec s, PositionTile m)
     {
         int n = m.Positions;
+        // Row classes: every tap row, and (when the tiles skip the padding rows) without the first or the last.
+        var classes = new List<(string Suffix, int SkipRow)> { ("", -1) };
+        if (m.SkipsPaddingRows)
+        {
+            classes.Add(("_NoTopRow", 0));
+            classes.Add(("_NoBottomRow", s.K - 1));
+        }
         w.WriteLine($"/// <summary>{m.Channels} output channels × {n} positions, vectorised over channels ({m.Vectors * n} accumulators); " +
                     $"{m.ChunkChannels} input channel{(m.ChunkChannels > 1 ? "s" : "")} × {s.Taps} taps unrolled " +
                     $"({m.ChunkChannels * s.Taps * m.Vectors * n} FMAs){(m.Chunks > 1 ? $", run {m.Chunks} times" : "")}, over every position of the band.</summary>");
         w.WriteLine($"private static void {m.Name}(ref global::ConvGen.TileArgs args)");
         w.WriteLine("{");
         w.Indent++;
-        w.WriteLine("nint count = args.Count, width = args.OutputRowPitch;");
-        w.WriteLine("// Row and column of the tile's first position.");
-        w.WriteLine("nint q = 0, row = 0, column = 0;");
-        w.WriteLine($"for (; q + {n} <= count; q += {n})");
-        w.WriteLine("{");
-        w.Indent++;
-        w.WriteLine($"{PositionTileName(m, n)}(ref args, q, row, column);");
-        w.WriteLine($"column += {n};");
-        w.WriteLine("while (column >= width) { column -= width; row++; }");
+        if (m.SkipsPaddingRows)
+        {
+            w.WriteLine("// Output rows [0, top) of the band have their first tap row in the padding, rows [bottom, rows) their last;");
+            w.WriteLine("// when a row has both (an input of fewer rows than the taps), every row runs every tap.");
+            w.WriteLine("nint width = args.OutputRowPitch, rows = args.Count / width;");
+            w.WriteLine($"nint top = global::System.Math.Clamp({s.Dilation} - args.FirstRow, 0, rows);");
+            w.WriteLine($"nint bottom = global::System.Math.Clamp(args.InputHeight - {s.Dilation} - args.FirstRow, 0, rows);");
+            w.WriteLine("if (top > bottom) { top = 0; bottom = rows; }");
+            w.WriteLine($"if (top > 0) {RunName(classes[1].Suffix)}(ref args, 0, top * width, 0);");
+            w.WriteLine($"if (bottom > top) {RunName("")}(ref args, top * width, bottom * width, top);");
+            w.WriteLine($"if (rows > bottom) {RunName(classes[2].Suffix)}(ref args, bottom * width, rows * width, bottom);");
+        }
+        else w.WriteLine($"{RunName("")}(ref args, 0, args.Count, 0);");
         w.Indent--;
         w.WriteLine("}");
-        w.WriteLine("switch (count - q)");
-        w.WriteLine("{");
-        w.Indent++;
-        for (int p = 1; p < n; p++) w.WriteLine($"case {p}: {PositionTileName(m, p)}(ref args, q, row, column); break;");
-        w.Indent--;
-        w.WriteLine("}");
-        w.Indent--;
-        w.WriteLine("}");
+        foreach ((string suffix, int skipRow) in classes)
+        {
+            w.WriteLine();
+            w.WriteLine($"/// <summary>Positions [<paramref name=\"from\"/>, <paramref name=\"to\"/>) from row <paramref name=\"row\"/>'s first, in the fewest tiles, " +
+                        $"as even as possible (49 positions: 4 × 6 + 5 × 5, not 8 × 6 + 1){(skipRow >= 0 ? $", without tap row {skipRow}" : "")}.</summary>");
+            w.WriteLine($"private static void {RunName(suffix)}(ref global::ConvGen.TileArgs args, nint from, nint to, nint row)");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine("nint width = args.OutputRowPitch, count = to - from;");
+            w.WriteLine($"nint tiles = (count + {n - 1}) / {n};");
+            w.WriteLine("if (tiles == 0) return;");
+            w.WriteLine("nint small = count / tiles, large = count - small * tiles;");
+            w.WriteLine("// Row and column of the tile's first position.");
+            w.WriteLine("nint q = from, column = 0;");
+            w.WriteLine("for (nint tile = 0; tile < tiles; tile++)");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine("nint size = tile < large ? small + 1 : small;");
+            w.WriteLine("switch (size)");
+            w.WriteLine("{");
+            w.Indent++;
+            for (int p = n; p >= 1; p--)
+                w.WriteLine($"{(p == 1 ? "default" : $"case {p}")}: {PositionTileName(m, p)}{suffix}(ref args, q, row, column); break;");
+            w.Indent--;
+            w.WriteLine("}");
+            w.WriteLine("q += size;");
+            w.WriteLine("column += size;");
+            w.WriteLine("while (column >= width) { column -= width; row++; }");
+            w.Indent--;
+            w.WriteLine("}");
+            w.Indent--;
+            w.WriteLine("}");
+        }
+        foreach ((string suffix, int skipRow) in classes)
         for (int p = n; p >= 1; p--)
         {
             w.WriteLine();
-            EmitPositionTile(w, s, m, p);
+            EmitPositionTile(w, s, m, p, suffix, skipRow);
         }
+
+        string RunName(string suffix) => m.Name + (suffix.Length > 0 ? suffix : "_AllRows");
     }
 
     /// <summary>A position tile method: named like the other tiles (and so checked like them by the JIT-tier test).</summary>
     private static string PositionTileName(PositionTile m, int positions) => $"Tile_{m.Channels}co_{positions}px_Positions";
 
     /// <summary>One position tile of <paramref name="n"/> positions, from position q at (row, column) of the band.</summary>
-    private static void EmitPositionTile(IndentedTextWriter w, LayerSpec s, PositionTile m, int n)
+    private static void EmitPositionTile(IndentedTextWriter w, LayerSpec s, PositionTile m, int n, string suffix, int skipRow)
     {
         (List<(int Phase, int Row)> starts, (int Start, int Column)[] taps) = TapLayout(s);
         int blockWeights = s.CinPerGroup * s.Taps * 8;
         string activation = "global::ConvGen.ConvActivation." + LayerSpec.ActivationNames[s.Activation];
-        w.WriteLine($"/// <summary>{m.Channels} output channels at the {n} position{(n > 1 ? "s" : "")} from position <paramref name=\"q\"/> (at <paramref name=\"row\"/>, <paramref name=\"column\"/>).</summary>");
+        w.WriteLine($"/// <summary>{m.Channels} output channels at the {n} position{(n > 1 ? "s" : "")} from position <paramref name=\"q\"/> (at <paramref name=\"row\"/>, <paramref name=\"column\"/>)" +
+                    $"{(skipRow >= 0 ? $"; tap row {skipRow}, in the padding, is skipped" : "")}.</summary>");
         w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        w.WriteLine($"private static void {PositionTileName(m, n)}(ref global::ConvGen.TileArgs args, nint q, nint row, nint column)");
+        w.WriteLine($"private static void {PositionTileName(m, n)}{suffix}(ref global::ConvGen.TileArgs args, nint q, nint row, nint column)");
         w.WriteLine("{");
         w.Indent++;
         for (int i = 0; i < starts.Count; i++)
@@ -508,6 +548,7 @@ public sealed partial class GroupedConvGenerator
             w.WriteLine(InputChannelComment(m.ChunkChannels, m.Chunks, ci));
             for (int t = 0; t < s.Taps; t++)
             {
+                if (t / s.K == skipRow) continue;
                 (int start, int column) = taps[t];
                 int weight = (ci * s.Taps + t) * 8;
                 for (int v = 0; v < m.Vectors; v++)

@@ -23,7 +23,7 @@ internal readonly record struct TileMethod(int Channels, int Vectors, int ChunkC
 /// × <see cref="Positions"/> output positions, vectorised over the channels; <see cref="ChunkChannels"/> input
 /// channels × all taps unrolled, repeated <see cref="Chunks"/> times.
 /// </summary>
-internal readonly record struct PositionTile(int Channels, int Positions, int ChunkChannels, int Chunks)
+internal readonly record struct PositionTile(int Channels, int Positions, int ChunkChannels, int Chunks, bool SkipsPaddingRows = false)
 {
     /// <summary>The method that runs a band's positions in tiles.</summary>
     public string Name => $"Positions_{Channels}co";
@@ -127,7 +127,9 @@ internal static class TilePlanner
     /// The position tile, for layers that run in flat segments (K &gt; 1, enough products per output) with output
     /// channels per group a multiple of 32: 32 channels × 6 positions (24 accumulators, 4 weight vectors and a
     /// broadcast that feeds 4 FMAs: 29 of 32 registers; none with 16). With 16 channels × 8 positions a broadcast
-    /// feeds only 2 FMAs: measured slower than flat tiles at 14x14 (0.324 against 0.315 ms), so not emitted.
+    /// feeds only 2 FMAs: measured slower than flat tiles at 14x14 (0.324 against 0.315 ms), so not emitted. With
+    /// stride 1, K = 3 and Padding = Dilation the first and last rows run tiles without the tap row that lies in the
+    /// padding (at 7x7, 14 of 49 positions skip a third of their taps).
     /// </summary>
     private static PositionTile? Positions(LayerSpec spec)
     {
@@ -136,7 +138,8 @@ internal static class TilePlanner
             || (long)spec.Taps * channels / 8 * positions > FmaBudget)
             return null;
         int chunk = Chunk(spec, channels / 8 * positions, 1, FullTileUnroll);
-        return new PositionTile(channels, positions, chunk, spec.CinPerGroup / chunk);
+        return new PositionTile(channels, positions, chunk, spec.CinPerGroup / chunk,
+            spec.Stride == 1 && spec.K == 3 && spec.Padding == spec.Dilation);
     }
 
     /// <summary>

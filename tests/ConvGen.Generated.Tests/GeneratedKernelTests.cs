@@ -32,6 +32,7 @@ public class GeneratedKernelTests
         [nameof(DepthwiseStride2K2)] = (DepthwiseStride2K2.Spec, (w, b) => new DepthwiseStride2K2(w, b)),
         [nameof(UnpaddedDilated)] = (UnpaddedDilated.Spec, (w, b) => new UnpaddedDilated(w, b)),
         [nameof(UnpaddedTwoBlocksShuffled)] = (UnpaddedTwoBlocksShuffled.Spec, (w, b) => new UnpaddedTwoBlocksShuffled(w, b)),
+        [nameof(PositionsDilated)] = (PositionsDilated.Spec, (w, b) => new PositionsDilated(w, b)),
         [nameof(Outer.Nested10PerGroup)] = (Outer.Nested10PerGroup.Spec, (w, b) => new Outer.Nested10PerGroup(w, b)),
         [nameof(GlobalNamespaceLayer)] = (GlobalNamespaceLayer.Spec, (w, b) => new GlobalNamespaceLayer(w, b)),
     };
@@ -83,6 +84,32 @@ public class GeneratedKernelTests
             new(13, 64, 2), new(23, 70, 1, Residual: true), new(9, 112),
             // With padding 2, more than a vector after a middle of one or two vectors.
             new(7, 23), new(8, 31, 1, Residual: true),
+        ];
+        HarnessReport report = ConvHarness.Check(spec, (w, b) =>
+        {
+            var kernel = (IConvKernel)create(w, b);
+            if (degree != 1) kernel.GetType().GetProperty("MaxDegreeOfParallelism")!.SetValue(kernel, degree);
+            return kernel;
+        }, sizes);
+        Assert.True(report.Passed, report.ToString());
+    }
+
+    /// <summary>
+    /// Position tiles: the first and last rows (Padding rows each) skip the tap row that lies in the padding, and
+    /// inputs too short for that run every tap; bands cut for two threads start and end anywhere.
+    /// </summary>
+    [Theory]
+    [InlineData(nameof(Wide32), 1)]
+    [InlineData(nameof(PositionsDilated), 1)]
+    [InlineData(nameof(Wide32), -1)]
+    [InlineData(nameof(PositionsDilated), -1)]
+    public void PositionRowsMatchReference(string name, int degree)
+    {
+        (ConvSpec spec, Func<float[], float[], IConvKernel> create) = Kernels[name];
+        HarnessSize[] sizes =
+        [
+            new(1, 1), new(1, 7, 2), new(2, 5, 1, Residual: true), new(3, 3), new(4, 9, 2, Residual: true), new(5, 6),
+            new(7, 7), new(8, 13, 1, Residual: true), new(14, 14, 2), new(17, 10),
         ];
         HarnessReport report = ConvHarness.Check(spec, (w, b) =>
         {

@@ -80,6 +80,10 @@ namespace ConvGen.Generated.Tests.Layers
     [GroupedConv(Cin = 32, Cout = 32, K = 3, Groups = 2, Padding = 1, Bias = true, Activation = ConvActivation.Relu6, ShuffleOutput = true)]
     public partial class UnpaddedTwoBlocksShuffled { }
 
+    // Position tiles whose first and last rows skip the tap row in the padding, with dilation 2.
+    [GroupedConv(Cin = 4, Cout = 32, K = 3, Padding = 2, Dilation = 2, Bias = true, Activation = ConvActivation.Relu)]
+    public partial class PositionsDilated { }
+
     internal static partial class Outer
     {
         [GroupedConv(Cin = 20, Cout = 20, K = 3, Groups = 2, Padding = 1, Bias = true)]

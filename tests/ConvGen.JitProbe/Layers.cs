@@ -2,7 +2,7 @@ using ConvGen;
 
 // Layers whose tile methods the JIT-tier test checks: the seed, each tile family, and the largest tile bodies
 // the planner accepts (K = 11 with 8 output channels per block, K = 32 depthwise, a long chunked 1x1, position
-// tiles with K = 5).
+// tiles with K = 5 and with row classes, flat tiles on unpadded rows).
 namespace ConvGen.JitProbe
 {
     [GroupedConv(Cin = 256, Cout = 256, K = 3, Groups = 32, Padding = 1)]
@@ -31,6 +31,14 @@ namespace ConvGen.JitProbe
 
     [GroupedConv(Cin = 64, Cout = 64, K = 5, Groups = 2, Padding = 2)]
     internal sealed partial class Positions32K5 { }
+
+    // Position tiles whose first and last rows skip the padding's tap row (ResNeXt-50's 1024-channel stage).
+    [GroupedConv(Cin = 1024, Cout = 1024, K = 3, Groups = 32, Padding = 1)]
+    internal sealed partial class Positions32SkipRows { }
+
+    // Flat tiles reading unpadded rows, two blocks of 8 (ResNeXt-50's 512-channel stage).
+    [GroupedConv(Cin = 512, Cout = 512, K = 3, Groups = 32, Padding = 1)]
+    internal sealed partial class Unpadded16 { }
 
     [GroupedConv(Cin = 3, Cout = 64, K = 7, Stride = 2, Padding = 3)]
     internal sealed partial class Stem7 { }

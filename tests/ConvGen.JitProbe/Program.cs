@@ -19,6 +19,8 @@ using ConvGen.JitProbe;
     (typeof(Depthwise11), Depthwise11.Spec, (w, b) => new Depthwise11(w, b)),
     (typeof(Depthwise32), Depthwise32.Spec, (w, b) => new Depthwise32(w, b)),
     (typeof(Positions32K5), Positions32K5.Spec, (w, b) => new Positions32K5(w, b)),
+    (typeof(Positions32SkipRows), Positions32SkipRows.Spec, (w, b) => new Positions32SkipRows(w, b)),
+    (typeof(Unpadded16), Unpadded16.Spec, (w, b) => new Unpadded16(w, b)),
     (typeof(Stem7), Stem7.Spec, (w, b) => new Stem7(w, b)),
     (typeof(Huge2048K11), Huge2048K11.Spec, (w, b) => new Huge2048K11(w, b)),
 ];

@@ -2314,22 +2314,33 @@ namespace Models
         /// <summary>32 output channels × 6 positions, vectorised over channels (24 accumulators); 2 input channels × 9 taps unrolled (432 FMAs), run 8 times, over every position of the band.</summary>
         private static void Positions_32co(ref global::ConvGen.TileArgs args)
         {
-            nint count = args.Count, width = args.OutputRowPitch;
+            Positions_32co_AllRows(ref args, 0, args.Count, 0);
+        }
+        
+        /// <summary>Positions [<paramref name="from"/>, <paramref name="to"/>) from row <paramref name="row"/>'s first, in the fewest tiles, as even as possible (49 positions: 4 × 6 + 5 × 5, not 8 × 6 + 1).</summary>
+        private static void Positions_32co_AllRows(ref global::ConvGen.TileArgs args, nint from, nint to, nint row)
+        {
+            nint width = args.OutputRowPitch, count = to - from;
+            nint tiles = (count + 5) / 6;
+            if (tiles == 0) return;
+            nint small = count / tiles, large = count - small * tiles;
             // Row and column of the tile's first position.
-            nint q = 0, row = 0, column = 0;
-            for (; q + 6 <= count; q += 6)
+            nint q = from, column = 0;
+            for (nint tile = 0; tile < tiles; tile++)
             {
-                Tile_32co_6px_Positions(ref args, q, row, column);
-                column += 6;
+                nint size = tile < large ? small + 1 : small;
+                switch (size)
+                {
+                    case 6: Tile_32co_6px_Positions(ref args, q, row, column); break;
+                    case 5: Tile_32co_5px_Positions(ref args, q, row, column); break;
+                    case 4: Tile_32co_4px_Positions(ref args, q, row, column); break;
+                    case 3: Tile_32co_3px_Positions(ref args, q, row, column); break;
+                    case 2: Tile_32co_2px_Positions(ref args, q, row, column); break;
+                    default: Tile_32co_1px_Positions(ref args, q, row, column); break;
+                }
+                q += size;
+                column += size;
                 while (column >= width) { column -= width; row++; }
-            }
-            switch (count - q)
-            {
-                case 1: Tile_32co_1px_Positions(ref args, q, row, column); break;
-                case 2: Tile_32co_2px_Positions(ref args, q, row, column); break;
-                case 3: Tile_32co_3px_Positions(ref args, q, row, column); break;
-                case 4: Tile_32co_4px_Positions(ref args, q, row, column); break;
-                case 5: Tile_32co_5px_Positions(ref args, q, row, column); break;
             }
         }
         
