@@ -82,6 +82,7 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine();
         w.WriteLine("private readonly float[] _weights;");
         w.WriteLine("private readonly float[]? _bias;");
+        w.WriteLine("private readonly bool _finiteWeights;");
         w.WriteLine();
         w.WriteLine($"/// <summary>Packs OIHW weights [{s.Cout}, {s.CinPerGroup}, {s.K}, {s.K}]{(s.Bias ? $" and a bias of {s.Cout}" : "")} for the kernel.</summary>");
         w.WriteLine("/// <exception cref=\"global::System.ArgumentException\">A length is wrong" + (s.Bias ? "" : " or a bias is given") + ".</exception>");
@@ -91,6 +92,7 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine("Spec.CheckParameters(weights.Length, bias.Length);");
         w.WriteLine("_weights = s_plan.PackWeights(weights);");
         w.WriteLine(s.Bias ? "_bias = bias.ToArray();" : "_bias = null;");
+        w.WriteLine("_finiteWeights = global::ConvGen.ConvEngine.AllFinite(weights);");
         w.Indent--;
         w.WriteLine("}");
         w.WriteLine();
@@ -119,7 +121,7 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine($"private void ForwardCore({Span} input, {Span} residual, bool hasResidual, global::System.Span<float> output, int height, int width, int batch)");
         w.WriteLine("{");
         w.Indent++;
-        const string arguments = "(s_plan, _weights, _bias, input, residual, hasResidual, output, height, width, batch, _maxDegreeOfParallelism);";
+        const string arguments = "(s_plan, _weights, _bias, input, residual, hasResidual, output, height, width, batch, _maxDegreeOfParallelism, _finiteWeights);";
         if (twoPlans)
         {
             w.WriteLine("if (s_wide) global::ConvGen.ConvEngine.Forward<WideTiles>" + arguments);
@@ -138,6 +140,8 @@ public sealed partial class GroupedConvGenerator
         else EmitDispatch(w, "Tiles", "any register file", wide);
         // Methods are named by their shape; one of a name is enough (a shape computes the same whatever its chunking).
         var segments = new List<TileMethod>(wide.Methods);
+        foreach (TileMethod m in wide.Methods)
+            if (m.UnpaddedRows) segments.AddRange(new[] { m with { SkippedRow = 0 }, m with { SkippedRow = s.K - 1 } });
         foreach (TileMethod m in narrow.Methods) if (!segments.Exists(x => x.SegmentName == m.SegmentName)) segments.Add(m);
         var tiles = new List<TileMethod>(segments);
         foreach (TileMethod segment in segments)
@@ -200,7 +204,11 @@ public sealed partial class GroupedConvGenerator
         }
         for (int i = 0; i < runs.Count; i++)
         {
-            string call = $"{plan.Methods[runs[i].Method].SegmentName}(ref args);";
+            TileMethod method = plan.Methods[runs[i].Method];
+            string call = method.UnpaddedRows
+                ? $"{{ if (args.PaddingTapRows == 1) {(method with { SkippedRow = 0 }).SegmentName}(ref args); " +
+                  $"else if (args.PaddingTapRows == 2) {(method with { SkippedRow = plan.Spec.K - 1 }).SegmentName}(ref args); else {method.SegmentName}(ref args); }}"
+                : $"{method.SegmentName}(ref args);";
             if (runs.Count == 1) w.WriteLine(call);
             else if (i == 0) w.WriteLine($"if (block < {runs[i].End}) {call}");
             else if (i + 1 < runs.Count) w.WriteLine($"else if (block < {runs[i].End}) {call}");
@@ -304,8 +312,12 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine($"private static void {m.Name}(ref global::ConvGen.TileArgs args, nint start, nint tiles, int lastLanes)");
         w.WriteLine("{");
         w.Indent++;
+        // Without the first tap row, the input starts at the second (the row above the input is not pointed at).
+        int firstRow = m.SkippedRow == 0 ? s.Dilation : 0;
+        bool Kept(int t) => t / s.K != m.SkippedRow;
         for (int i = 0; i < starts.Count; i++)
-            w.WriteLine($"nint start{i} = {Offset(starts[i].Phase, starts[i].Row)};");
+            if (Enumerable.Range(0, s.Taps).Any(t => taps[t].Start == i && Kept(t)))
+                w.WriteLine($"nint start{i} = {Offset(starts[i].Phase, starts[i].Row - firstRow)};");
         w.WriteLine("nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;");
         w.WriteLine("bool hasResidual = args.HasResidual;");
         w.WriteLine($"ref float inputRow = ref {Unsafe}.Add(ref args.Input, start);");
@@ -376,9 +388,11 @@ public sealed partial class GroupedConvGenerator
                 w.WriteLine("{");
                 w.Indent++;
                 for (int i = 0; i < starts.Count; i++)
-                    w.WriteLine($"ref float r{i} = ref {Unsafe}.Add(ref x, start{i});");
+                    if (Enumerable.Range(0, s.Taps).Any(t => taps[t].Start == i && Kept(t)))
+                        w.WriteLine($"ref float r{i} = ref {Unsafe}.Add(ref x, start{i});");
                 for (int t = 0; t < s.Taps; t++)
                 {
+                    if (!Kept(t)) continue;
                     (int start, int column) = taps[t];
                     int kw = t % s.K;
                     string Load(int v) => masks && masked.Exists(k => k.Kw == kw)
@@ -461,10 +475,11 @@ public sealed partial class GroupedConvGenerator
         {
             w.WriteLine("// Output rows [0, top) of the band have their first tap row in the padding, rows [bottom, rows) their last;");
             w.WriteLine("// when a row has both (an input of fewer rows than the taps), every row runs every tap.");
+            w.WriteLine("// A weight that is not finite gives NaN with the padding (0·∞): then every row runs every tap.");
             w.WriteLine("nint width = args.OutputRowPitch, rows = args.Count / width;");
             w.WriteLine($"nint top = global::System.Math.Clamp({s.Dilation} - args.FirstRow, 0, rows);");
             w.WriteLine($"nint bottom = global::System.Math.Clamp(args.InputHeight - {s.Dilation} - args.FirstRow, 0, rows);");
-            w.WriteLine("if (top > bottom) { top = 0; bottom = rows; }");
+            w.WriteLine("if (top > bottom || !args.FiniteWeights) { top = 0; bottom = rows; }");
             w.WriteLine($"if (top > 0) {RunName(classes[1].Suffix)}(ref args, 0, top * width, 0);");
             w.WriteLine($"if (bottom > top) {RunName("")}(ref args, top * width, bottom * width, top);");
             w.WriteLine($"if (rows > bottom) {RunName(classes[2].Suffix)}(ref args, bottom * width, rows * width, bottom);");

@@ -40,10 +40,12 @@ public static unsafe class ConvEngine
     /// Checks arguments, then runs the layer with the tile kernels <typeparamref name="TTiles"/> on up to
     /// <paramref name="maxDegreeOfParallelism"/> threads (1: the calling thread only; -1: all cores). Every output
     /// element is computed by one thread in one fixed order, so results are bit-identical for any degree.
+    /// <paramref name="finiteWeights"/> says that every packed weight is finite (see <see cref="AllFinite"/>): only
+    /// then may the tiles skip taps that read padding (0·∞ and 0·NaN are NaN, as in the reference).
     /// </summary>
     public static void Forward<TTiles>(TilePlan plan, float[] packedWeights, float[]? bias, ReadOnlySpan<float> input,
         ReadOnlySpan<float> residual, bool hasResidual, Span<float> output, int height, int width, int batch,
-        int maxDegreeOfParallelism = 1)
+        int maxDegreeOfParallelism = 1, bool finiteWeights = false)
         where TTiles : ITileKernels
     {
         ArgumentNullException.ThrowIfNull(plan);
@@ -59,8 +61,24 @@ public static unsafe class ConvEngine
         CheckArguments(plan.Spec, input, residual, hasResidual, output, height, width, batch);
         CheckDegreeOfParallelism(maxDegreeOfParallelism);
         if (batch == 0) return;
-        if (IsAccelerated) Run<TTiles>(plan, packedWeights, bias, input, residual, hasResidual, output, height, width, batch, maxDegreeOfParallelism);
-        else Run<ScalarTiles>(plan, packedWeights, bias, input, residual, hasResidual, output, height, width, batch, maxDegreeOfParallelism);
+        if (IsAccelerated) Run<TTiles>(plan, packedWeights, bias, input, residual, hasResidual, output, height, width, batch, maxDegreeOfParallelism, finiteWeights);
+        else Run<ScalarTiles>(plan, packedWeights, bias, input, residual, hasResidual, output, height, width, batch, maxDegreeOfParallelism, finiteWeights);
+    }
+
+    /// <summary>Whether every value is finite (no NaN, no infinity).</summary>
+    public static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<int> exponent = Vector256.Create(0x7F800000), notFinite = Vector256<int>.Zero;
+            for (; i + 8 <= values.Length; i += 8)
+                notFinite |= Vector256.Equals(Vector256.Create(values.Slice(i, 8)).AsInt32() & exponent, exponent);
+            if (notFinite != Vector256<int>.Zero) return false;
+        }
+        for (; i < values.Length; i++)
+            if (!float.IsFinite(values[i])) return false;
+        return true;
     }
 
     /// <summary>Throws unless the value means what ParallelOptions.MaxDegreeOfParallelism means: -1 or 1 and more.</summary>
@@ -80,7 +98,7 @@ public static unsafe class ConvEngine
 
     private static void Run<TTiles>(TilePlan plan, float[] packedWeights, float[]? bias, ReadOnlySpan<float> input,
         ReadOnlySpan<float> residual, bool hasResidual, Span<float> output, int height, int width, int batch,
-        int maxDegreeOfParallelism)
+        int maxDegreeOfParallelism, bool finiteWeights)
         where TTiles : ITileKernels
     {
         int threads = maxDegreeOfParallelism == -1 ? Environment.ProcessorCount : Math.Min(maxDegreeOfParallelism, Environment.ProcessorCount);
@@ -90,7 +108,7 @@ public static unsafe class ConvEngine
             TTiles.ReadsUnpaddedRows);
         fixed (float* x = input, r = residual, y = output, w = packedWeights, b = bias)
         {
-            var call = new Call(plan, geometry, x, hasResidual ? r : null, y, w, b, batch);
+            var call = new Call(plan, geometry, x, hasResidual ? r : null, y, w, b, batch, finiteWeights);
             if (threads > 1 && call.Items > 1)
             {
                 ParallelRun.Run(in call, &RunItem<TTiles>, Math.Min(threads, call.Items));
@@ -223,8 +241,10 @@ public static unsafe class ConvEngine
 
     /// <summary>The arguments of one forward call, as pointers to pinned memory.</summary>
     private readonly struct Call(TilePlan plan, Geometry geometry, float* input, float* residual, float* output,
-        float* weights, float* bias, int batch)
+        float* weights, float* bias, int batch, bool finiteWeights)
     {
+        /// <summary>Every weight is finite: tiles may skip taps that read padding.</summary>
+        public readonly bool FiniteWeights = finiteWeights;
         public readonly TilePlan Plan = plan;
         public readonly Geometry Geometry = geometry;
         public readonly float* Input = input, Residual = residual, Output = output, Weights = weights, Bias = bias;
@@ -370,6 +390,7 @@ public static unsafe class ConvEngine
             OutputPitch = flat ? pitch : (nint)channelPitch, OutputRowPitch = ow,
             InputChannels = call.CinPerGroup, TapOffsets = taps, HasResidual = call.Residual != null,
             HasBias = call.Bias != null, Activation = spec.Activation, FirstRow = oh0, InputHeight = geo.Height,
+            FiniteWeights = call.FiniteWeights,
         };
         // Each mode runs the whole band at once (its input fits L2): measured faster than steps of a few rows,
         // for flat segments (which would end in narrower tiles) and depthwise rows alike.
@@ -406,10 +427,12 @@ public static unsafe class ConvEngine
 
     /// <summary>
     /// Computes one (batch item, group, band of output rows) with tiles that read unpadded rows
-    /// (<see cref="ITileKernels.ReadsUnpaddedRows"/>): the rows whose taps all lie inside the input are read where they
-    /// are, as one flat segment; the first and last <c>Padding</c> rows of the input's (and a band whose reach would
-    /// leave the input) from a copy of their input rows with zero rows outside the input. Every segment is stored in
-    /// place: no padding column, no copy of the output.
+    /// (<see cref="ITileKernels.ReadsUnpaddedRows"/>), reading the input where it is: each run of rows with the same
+    /// taps in the padding is one flat segment (the first <c>Padding</c> rows of the input without their first tap
+    /// row, the last without their last, the others with every tap). Rows with both (an input shorter than the taps),
+    /// such rows when a weight is not finite (0·∞ must give NaN), and runs whose reach would leave the input run over
+    /// a copy of their input rows with zero rows around them.
+    /// Every segment is stored in place: no padding column, no copy of the output.
     /// </summary>
     private static void RunItemUnpadded<TTiles>(in Call call, int item, ReadOnlySpan<nint> taps) where TTiles : ITileKernels
     {
@@ -417,24 +440,34 @@ public static unsafe class ConvEngine
         ConvSpec spec = call.Plan.Spec;
         int band = item % geo.Bands, g = item / geo.Bands % spec.Groups, n = item / geo.Bands / spec.Groups;
         int first = band * geo.BandRows, end = Math.Min(first + geo.BandRows, geo.OutHeight), p = geo.Padding, width = geo.Width;
+        int height = geo.Height;
         var args = new TileArgs
         {
             RowPitch = width, PhasePitch = geo.PhasePitch, OutputRowPitch = width, Rows = 1,
             OutputPitch = spec.ShuffleOutput ? (nint)spec.Groups * geo.OutHeight * width : (nint)geo.OutHeight * width,
             InputChannels = call.CinPerGroup, TapOffsets = taps, HasResidual = call.Residual != null,
-            HasBias = call.Bias != null, Activation = spec.Activation, InputHeight = geo.Height,
+            HasBias = call.Bias != null, Activation = spec.Activation, InputHeight = height,
         };
-        // Rows [from, to) read in place: their taps' rows lie inside the input, and the tiles' reach (a tile and the
-        // column reach past the last position of the last channel, p columns before the first) stays inside it.
-        long plane = (long)geo.Height * width;
-        int from = Math.Max(first, p), to = Math.Min(end, geo.Height - p);
-        float* x = InputRow(in call, n, g, 0, from - p) - p;
-        if (from >= to || x < call.Input
-            || x + (call.CinPerGroup - 1) * plane + (long)(to - from + 2 * p) * width + 2 * p + call.Plan.MaxTileWidth + 8 > call.InputEnd)
-            from = to = end;
-        if (first < from) RunUnpaddedCopy<TTiles>(in call, ref args, n, g, first, from);
-        if (from < to) RunUnpaddedRows<TTiles>(in call, ref args, n, g, from, to, x, plane);
-        if (Math.Max(to, first) < end) RunUnpaddedCopy<TTiles>(in call, ref args, n, g, Math.Max(to, first), end);
+        long plane = (long)height * width;
+        for (int from = first, to; from < end; from = to)
+        {
+            // Rows [from, to): 1 when their first tap row lies in the padding, 2 their last, 3 both.
+            int padding = (from < p ? 1 : 0) | (from >= height - p ? 2 : 0);
+            to = end;
+            if (from < p) to = Math.Min(to, p);
+            if (from < height - p) to = Math.Min(to, height - p);
+            // The rows the segment reads (p columns before the first), and the tiles' reach past the last channel's.
+            int low = padding == 1 ? from : from - p, high = padding == 2 ? to : to + p;
+            float* x = InputRow(in call, n, g, 0, low) - p;
+            if (padding == 3 || padding != 0 && !call.FiniteWeights || x < call.Input
+                || x + (call.CinPerGroup - 1) * plane + (long)(high - low) * width + 2 * p + call.Plan.MaxTileWidth + 8 > call.InputEnd)
+                RunUnpaddedCopy<TTiles>(in call, ref args, n, g, from, to);
+            else
+            {
+                args.PaddingTapRows = padding;
+                RunUnpaddedRows<TTiles>(in call, ref args, n, g, from, to, x, plane);
+            }
+        }
     }
 
     /// <summary>Output rows [from, to) from a copy of their input rows (rows outside the input zero), at the input's width.</summary>
@@ -453,6 +486,7 @@ public static unsafe class ConvEngine
                 else Fill(dst, 0, width);
             }
         }
+        args.PaddingTapRows = 0;
         RunUnpaddedRows<TTiles>(in call, ref args, n, g, from, to, x - p, geo.ChannelPitch);
     }
 

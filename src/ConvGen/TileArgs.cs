@@ -62,6 +62,14 @@ public ref struct TileArgs
     public nint FirstRow;
     /// <summary>For <see cref="ITileKernels.RunInPlace"/>: rows of the input plane.</summary>
     public nint InputHeight;
+    /// <summary>
+    /// For kernels that read unpadded rows (<see cref="ITileKernels.ReadsUnpaddedRows"/>): 0, or 1 when the first tap
+    /// row lies in the padding for every row of the segment (the first rows: <see cref="Input"/> is then the second
+    /// tap row, and the first is not read), or 2 when the last does (the last rows: it is not read).
+    /// </summary>
+    public int PaddingTapRows;
+    /// <summary>Whether every weight of the layer is finite: only then may tiles skip taps that read padding (0·∞ is NaN).</summary>
+    public bool FiniteWeights;
 }
 
 /// <summary>

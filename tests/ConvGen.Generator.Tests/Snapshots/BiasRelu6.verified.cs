@@ -22,6 +22,7 @@ namespace Models
         
         private readonly float[] _weights;
         private readonly float[]? _bias;
+        private readonly bool _finiteWeights;
         
         /// <summary>Packs OIHW weights [48, 1, 3, 3] and a bias of 48 for the kernel.</summary>
         /// <exception cref="global::System.ArgumentException">A length is wrong.</exception>
@@ -30,6 +31,7 @@ namespace Models
             Spec.CheckParameters(weights.Length, bias.Length);
             _weights = s_plan.PackWeights(weights);
             _bias = bias.ToArray();
+            _finiteWeights = global::ConvGen.ConvEngine.AllFinite(weights);
         }
         
         global::ConvGen.ConvSpec global::ConvGen.IConvKernel.Spec => Spec;
@@ -56,8 +58,8 @@ namespace Models
         
         private void ForwardCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> residual, bool hasResidual, global::System.Span<float> output, int height, int width, int batch)
         {
-            if (s_wide) global::ConvGen.ConvEngine.Forward<WideTiles>(s_plan, _weights, _bias, input, residual, hasResidual, output, height, width, batch, _maxDegreeOfParallelism);
-            else global::ConvGen.ConvEngine.Forward<NarrowTiles>(s_plan, _weights, _bias, input, residual, hasResidual, output, height, width, batch, _maxDegreeOfParallelism);
+            if (s_wide) global::ConvGen.ConvEngine.Forward<WideTiles>(s_plan, _weights, _bias, input, residual, hasResidual, output, height, width, batch, _maxDegreeOfParallelism, _finiteWeights);
+            else global::ConvGen.ConvEngine.Forward<NarrowTiles>(s_plan, _weights, _bias, input, residual, hasResidual, output, height, width, batch, _maxDegreeOfParallelism, _finiteWeights);
         }
         
         /// <summary>The tile kernels for 32 vector registers (AVX-512), one per output-channel block.</summary>

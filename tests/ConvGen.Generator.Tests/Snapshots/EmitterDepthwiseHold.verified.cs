@@ -15,6 +15,7 @@ partial class HandDepthwise : global::ConvGen.IConvKernel
     
     private readonly float[] _weights;
     private readonly float[]? _bias;
+    private readonly bool _finiteWeights;
     
     /// <summary>Packs OIHW weights [2, 1, 3, 3] for the kernel.</summary>
     /// <exception cref="global::System.ArgumentException">A length is wrong or a bias is given.</exception>
@@ -23,6 +24,7 @@ partial class HandDepthwise : global::ConvGen.IConvKernel
         Spec.CheckParameters(weights.Length, bias.Length);
         _weights = s_plan.PackWeights(weights);
         _bias = null;
+        _finiteWeights = global::ConvGen.ConvEngine.AllFinite(weights);
     }
     
     global::ConvGen.ConvSpec global::ConvGen.IConvKernel.Spec => Spec;
@@ -49,7 +51,7 @@ partial class HandDepthwise : global::ConvGen.IConvKernel
     
     private void ForwardCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> residual, bool hasResidual, global::System.Span<float> output, int height, int width, int batch)
     {
-        global::ConvGen.ConvEngine.Forward<Tiles>(s_plan, _weights, _bias, input, residual, hasResidual, output, height, width, batch, _maxDegreeOfParallelism);
+        global::ConvGen.ConvEngine.Forward<Tiles>(s_plan, _weights, _bias, input, residual, hasResidual, output, height, width, batch, _maxDegreeOfParallelism, _finiteWeights);
     }
     
     /// <summary>The tile kernels for any register file, one per output-channel block.</summary>

@@ -27,6 +27,7 @@ namespace Hand.Built
             
             private readonly float[] _weights;
             private readonly float[]? _bias;
+            private readonly bool _finiteWeights;
             
             /// <summary>Packs OIHW weights [10, 4, 1, 1] and a bias of 10 for the kernel.</summary>
             /// <exception cref="global::System.ArgumentException">A length is wrong.</exception>
@@ -35,6 +36,7 @@ namespace Hand.Built
                 Spec.CheckParameters(weights.Length, bias.Length);
                 _weights = s_plan.PackWeights(weights);
                 _bias = bias.ToArray();
+                _finiteWeights = global::ConvGen.ConvEngine.AllFinite(weights);
             }
             
             global::ConvGen.ConvSpec global::ConvGen.IConvKernel.Spec => Spec;
@@ -61,8 +63,8 @@ namespace Hand.Built
             
             private void ForwardCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> residual, bool hasResidual, global::System.Span<float> output, int height, int width, int batch)
             {
-                if (s_wide) global::ConvGen.ConvEngine.Forward<WideTiles>(s_plan, _weights, _bias, input, residual, hasResidual, output, height, width, batch, _maxDegreeOfParallelism);
-                else global::ConvGen.ConvEngine.Forward<NarrowTiles>(s_plan, _weights, _bias, input, residual, hasResidual, output, height, width, batch, _maxDegreeOfParallelism);
+                if (s_wide) global::ConvGen.ConvEngine.Forward<WideTiles>(s_plan, _weights, _bias, input, residual, hasResidual, output, height, width, batch, _maxDegreeOfParallelism, _finiteWeights);
+                else global::ConvGen.ConvEngine.Forward<NarrowTiles>(s_plan, _weights, _bias, input, residual, hasResidual, output, height, width, batch, _maxDegreeOfParallelism, _finiteWeights);
             }
             
             /// <summary>The tile kernels for 32 vector registers (AVX-512), one per output-channel block.</summary>

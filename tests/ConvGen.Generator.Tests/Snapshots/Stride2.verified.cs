@@ -32,6 +32,7 @@ namespace Models
         
         private readonly float[] _weights;
         private readonly float[]? _bias;
+        private readonly bool _finiteWeights;
         
         /// <summary>Packs OIHW weights [128, 16, 3, 3] for the kernel.</summary>
         /// <exception cref="global::System.ArgumentException">A length is wrong or a bias is given.</exception>
@@ -40,6 +41,7 @@ namespace Models
             Spec.CheckParameters(weights.Length, bias.Length);
             _weights = s_plan.PackWeights(weights);
             _bias = null;
+            _finiteWeights = global::ConvGen.ConvEngine.AllFinite(weights);
         }
         
         global::ConvGen.ConvSpec global::ConvGen.IConvKernel.Spec => Spec;
@@ -66,8 +68,8 @@ namespace Models
         
         private void ForwardCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> residual, bool hasResidual, global::System.Span<float> output, int height, int width, int batch)
         {
-            if (s_wide) global::ConvGen.ConvEngine.Forward<WideTiles>(s_plan, _weights, _bias, input, residual, hasResidual, output, height, width, batch, _maxDegreeOfParallelism);
-            else global::ConvGen.ConvEngine.Forward<NarrowTiles>(s_plan, _weights, _bias, input, residual, hasResidual, output, height, width, batch, _maxDegreeOfParallelism);
+            if (s_wide) global::ConvGen.ConvEngine.Forward<WideTiles>(s_plan, _weights, _bias, input, residual, hasResidual, output, height, width, batch, _maxDegreeOfParallelism, _finiteWeights);
+            else global::ConvGen.ConvEngine.Forward<NarrowTiles>(s_plan, _weights, _bias, input, residual, hasResidual, output, height, width, batch, _maxDegreeOfParallelism, _finiteWeights);
         }
         
         /// <summary>The tile kernels for 32 vector registers (AVX-512), one per output-channel block.</summary>
