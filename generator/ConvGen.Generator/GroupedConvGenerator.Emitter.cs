@@ -347,7 +347,7 @@ public sealed partial class GroupedConvGenerator
                 if (kw * s.Dilation != s.Padding) masked.Add((kw, kw * s.Dilation - s.Padding));
             w.WriteLine("nint width = args.RowPitch;");
         }
-        OpenRowAndTileLoops(w, "for (; row > 0; row--)", m.UnpaddedRows ? "nint column = start % width;" : null);
+        OpenRowAndTileLoops(w, "for (; row > 0; row--)", m.UnpaddedRows ? "nint column = (args.FirstColumn + start) % width;" : null);
         for (int c = 0; c < m.Channels; c++)
             w.WriteLine(Zeros($"c{c}v", m.Vectors));
         if (!m.HoldWeights) w.WriteLine(m.Channels > 1 ? $"{V}<float> b, {inputs};" : $"{V}<float> b;");

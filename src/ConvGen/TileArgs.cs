@@ -68,6 +68,8 @@ public ref struct TileArgs
     /// tap row, and the first is not read), or 2 when the last does (the last rows: it is not read).
     /// </summary>
     public int PaddingTapRows;
+    /// <summary>For kernels that read unpadded rows: the column of the segment's first position (below the row pitch).</summary>
+    public nint FirstColumn;
     /// <summary>Whether every weight of the layer is finite: only then may tiles skip taps that read padding (0·∞ is NaN).</summary>
     public bool FiniteWeights;
 }

@@ -123,8 +123,8 @@ public class GeneratedKernelTests
     /// <summary>
     /// Flat layers whose tiles read unpadded rows: the rows whose taps lie inside the input are read in place, the
     /// others from a copy with zero rows. Widths below a vector (a vector spans several rows), around a tile (24) and
-    /// its reach, and wide; heights from the minimum (every row a border row) up; batches, residual, and bands cut for
-    /// two threads.
+    /// its reach, and wide; heights from the minimum (every row a border row) up; segments long enough to run their
+    /// first positions on their own; batches, residual, and bands cut for two threads.
     /// </summary>
     [Theory]
     [InlineData(nameof(Seed), 1)]
@@ -140,6 +140,8 @@ public class GeneratedKernelTests
             new(1, 1), new(2, 3, 2), new(3, 7, 1, Residual: true), new(5, 8), new(4, 9, 2, Residual: true), new(6, 16),
             new(7, 23), new(8, 24, 1, Residual: true), new(3, 25), new(9, 26, 2), new(10, 27), new(12, 28, 1, Residual: true),
             new(13, 56), new(17, 61, 1, Residual: true),
+            // Long enough that a segment runs its first positions on their own (the tiles after them start mid-vector).
+            new(40, 56, 1, Residual: true), new(30, 112, 2),
         ];
         HarnessReport report = ConvHarness.Check(spec, (w, b) =>
         {

@@ -186,7 +186,7 @@ namespace Models
             nint width = args.RowPitch;
             for (; row > 0; row--)
             {
-                nint column = start % width;
+                nint column = (args.FirstColumn + start) % width;
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
                 ref float residual = ref residualRow;
@@ -1591,7 +1591,7 @@ namespace Models
             nint width = args.RowPitch;
             for (; row > 0; row--)
             {
-                nint column = start % width;
+                nint column = (args.FirstColumn + start) % width;
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
                 ref float residual = ref residualRow;
@@ -2572,7 +2572,7 @@ namespace Models
             nint width = args.RowPitch;
             for (; row > 0; row--)
             {
-                nint column = start % width;
+                nint column = (args.FirstColumn + start) % width;
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
                 ref float residual = ref residualRow;
@@ -4148,7 +4148,7 @@ namespace Models
             nint width = args.RowPitch;
             for (; row > 0; row--)
             {
-                nint column = start % width;
+                nint column = (args.FirstColumn + start) % width;
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
                 ref float residual = ref residualRow;
@@ -4564,7 +4564,7 @@ namespace Models
             nint width = args.RowPitch;
             for (; row > 0; row--)
             {
-                nint column = start % width;
+                nint column = (args.FirstColumn + start) % width;
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
                 ref float residual = ref residualRow;
@@ -5152,7 +5152,7 @@ namespace Models
             nint width = args.RowPitch;
             for (; row > 0; row--)
             {
-                nint column = start % width;
+                nint column = (args.FirstColumn + start) % width;
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
                 ref float residual = ref residualRow;
@@ -5463,7 +5463,7 @@ namespace Models
             nint width = args.RowPitch;
             for (; row > 0; row--)
             {
-                nint column = start % width;
+                nint column = (args.FirstColumn + start) % width;
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
                 ref float residual = ref residualRow;
@@ -5893,7 +5893,7 @@ namespace Models
             nint width = args.RowPitch;
             for (; row > 0; row--)
             {
-                nint column = start % width;
+                nint column = (args.FirstColumn + start) % width;
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
                 ref float residual = ref residualRow;
@@ -6204,7 +6204,7 @@ namespace Models
             nint width = args.RowPitch;
             for (; row > 0; row--)
             {
-                nint column = start % width;
+                nint column = (args.FirstColumn + start) % width;
                 ref float input = ref inputRow;
                 ref float output = ref outputRow;
                 ref float residual = ref residualRow;
