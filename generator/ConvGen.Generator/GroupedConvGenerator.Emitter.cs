@@ -742,8 +742,10 @@ public sealed partial class GroupedConvGenerator
         int k = s.K, p = s.Padding, stride = s.Stride;
         w.WriteLine("{");
         w.Indent++;
-        if (maskColumns)
-            for (int kw = 0; kw < k; kw++)
+        // A tap column with p ≤ kw < K − p lies inside the row for every output stored: it needs no mask.
+        bool Masked(int kw) => maskColumns && !(p <= kw && kw < k - p);
+        for (int kw = 0; kw < k; kw++)
+            if (Masked(kw))
                 w.WriteLine($"{V}<float> m{kw} = global::ConvGen.TileStore.{(stride == 1 ? "ColumnMask" : "SplitColumnMask")}(column + {kw}, width);");
         for (int o = 0; o < rows; o++)
             w.WriteLine(Zeros($"c{o}_", 2));
@@ -759,7 +761,7 @@ public sealed partial class GroupedConvGenerator
             for (int kw = 0; kw < k; kw++)
             {
                 if (stride == 1)
-                    w.WriteLine(maskColumns
+                    w.WriteLine(Masked(kw)
                         ? $"x = global::ConvGen.TileStore.LoadMasked(ref row, {kw}, m{kw}{inRow});"
                         : $"x = {V}.LoadUnsafe(ref row, {kw}){inRow};");
                 else
@@ -768,7 +770,7 @@ public sealed partial class GroupedConvGenerator
                     // split in lane (outputs in the order 0, 1, 4, 5, 2, 3, 6, 7, restored once the sums are done).
                     if (kw == 0) w.WriteLine($"low = {V}.LoadUnsafe(ref row); high = {V}.LoadUnsafe(ref row, 8);");
                     if (kw == 2) w.WriteLine($"low = {V}.LoadUnsafe(ref row, 2); high = {V}.LoadUnsafe(ref row, 10);");
-                    w.WriteLine($"x = global::ConvGen.TileStore.{(kw == 1 ? "SplitOdds" : "SplitEvens")}(low, high){(maskColumns ? $" & m{kw}" : "")}{inRow};");
+                    w.WriteLine($"x = global::ConvGen.TileStore.{(kw == 1 ? "SplitOdds" : "SplitEvens")}(low, high){(Masked(kw) ? $" & m{kw}" : "")}{inRow};");
                 }
                 EmitTapFmas(w, s, rows, i, kw, (o, kh) => $"c{o}_{kh % 2}");
             }

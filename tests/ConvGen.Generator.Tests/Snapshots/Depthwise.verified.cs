@@ -5214,7 +5214,6 @@ namespace Models
                     else if (rowsInside)
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> m0 = global::ConvGen.TileStore.ColumnMask(column + 0, width);
-                        global::System.Runtime.Intrinsics.Vector256<float> m1 = global::ConvGen.TileStore.ColumnMask(column + 1, width);
                         global::System.Runtime.Intrinsics.Vector256<float> m2 = global::ConvGen.TileStore.ColumnMask(column + 2, width);
                         global::System.Runtime.Intrinsics.Vector256<float> c0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> c1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -5225,7 +5224,7 @@ namespace Models
                             ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + -1) * width + column);
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
                             c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c0_0);
-                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
                             c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c0_0);
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
                             c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c0_0);
@@ -5235,7 +5234,7 @@ namespace Models
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
                             c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c0_1);
                             c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c1_0);
-                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
                             c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c0_1);
                             c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c1_0);
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
@@ -5248,7 +5247,7 @@ namespace Models
                             c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c0_0);
                             c1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c1_1);
                             c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c2_0);
-                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
                             c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c0_0);
                             c1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c1_1);
                             c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c2_0);
@@ -5263,7 +5262,7 @@ namespace Models
                             c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c1_0);
                             c2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c2_1);
                             c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c3_0);
-                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
                             c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c1_0);
                             c2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c2_1);
                             c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c3_0);
@@ -5277,7 +5276,7 @@ namespace Models
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
                             c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c2_0);
                             c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c3_1);
-                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
                             c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c2_0);
                             c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c3_1);
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
@@ -5288,7 +5287,7 @@ namespace Models
                             ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 4) * width + column);
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
                             c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c3_0);
-                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
                             c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c3_0);
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
                             c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c3_0);
@@ -5314,7 +5313,6 @@ namespace Models
                     else
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> m0 = global::ConvGen.TileStore.ColumnMask(column + 0, width);
-                        global::System.Runtime.Intrinsics.Vector256<float> m1 = global::ConvGen.TileStore.ColumnMask(column + 1, width);
                         global::System.Runtime.Intrinsics.Vector256<float> m2 = global::ConvGen.TileStore.ColumnMask(column + 2, width);
                         global::System.Runtime.Intrinsics.Vector256<float> c0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> c1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -5328,7 +5326,7 @@ namespace Models
                             global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0 & inRow);
                             c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c0_0);
-                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1 & inRow);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1) & inRow;
                             c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c0_0);
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2 & inRow);
                             c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c0_0);
@@ -5341,7 +5339,7 @@ namespace Models
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0 & inRow);
                             c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c0_1);
                             c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c1_0);
-                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1 & inRow);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1) & inRow;
                             c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c0_1);
                             c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c1_0);
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2 & inRow);
@@ -5357,7 +5355,7 @@ namespace Models
                             c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c0_0);
                             c1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c1_1);
                             c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c2_0);
-                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1 & inRow);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1) & inRow;
                             c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c0_0);
                             c1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c1_1);
                             c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c2_0);
@@ -5375,7 +5373,7 @@ namespace Models
                             c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c1_0);
                             c2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c2_1);
                             c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c3_0);
-                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1 & inRow);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1) & inRow;
                             c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c1_0);
                             c2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c2_1);
                             c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c3_0);
@@ -5392,7 +5390,7 @@ namespace Models
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0 & inRow);
                             c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c2_0);
                             c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c3_1);
-                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1 & inRow);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1) & inRow;
                             c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c2_0);
                             c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c3_1);
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2 & inRow);
@@ -5406,7 +5404,7 @@ namespace Models
                             global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0 & inRow);
                             c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c3_0);
-                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1 & inRow);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1) & inRow;
                             c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c3_0);
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2 & inRow);
                             c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c3_0);
@@ -5484,7 +5482,6 @@ namespace Models
                     else if (rowsInside)
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> m0 = global::ConvGen.TileStore.ColumnMask(column + 0, width);
-                        global::System.Runtime.Intrinsics.Vector256<float> m1 = global::ConvGen.TileStore.ColumnMask(column + 1, width);
                         global::System.Runtime.Intrinsics.Vector256<float> m2 = global::ConvGen.TileStore.ColumnMask(column + 2, width);
                         global::System.Runtime.Intrinsics.Vector256<float> c0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> x;
@@ -5492,7 +5489,7 @@ namespace Models
                             ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + -1) * width + column);
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
                             c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c0_0);
-                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
                             c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c0_0);
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
                             c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c0_0);
@@ -5501,7 +5498,7 @@ namespace Models
                             ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 0) * width + column);
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
                             c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c0_1);
-                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
                             c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c0_1);
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
                             c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c0_1);
@@ -5510,7 +5507,7 @@ namespace Models
                             ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 1) * width + column);
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
                             c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c0_0);
-                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
                             c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c0_0);
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
                             c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c0_0);
@@ -5524,7 +5521,6 @@ namespace Models
                     else
                     {
                         global::System.Runtime.Intrinsics.Vector256<float> m0 = global::ConvGen.TileStore.ColumnMask(column + 0, width);
-                        global::System.Runtime.Intrinsics.Vector256<float> m1 = global::ConvGen.TileStore.ColumnMask(column + 1, width);
                         global::System.Runtime.Intrinsics.Vector256<float> m2 = global::ConvGen.TileStore.ColumnMask(column + 2, width);
                         global::System.Runtime.Intrinsics.Vector256<float> c0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector256<float> x;
@@ -5535,7 +5531,7 @@ namespace Models
                             global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0 & inRow);
                             c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c0_0);
-                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1 & inRow);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1) & inRow;
                             c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c0_0);
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2 & inRow);
                             c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c0_0);
@@ -5547,7 +5543,7 @@ namespace Models
                             global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0 & inRow);
                             c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c0_1);
-                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1 & inRow);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1) & inRow;
                             c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c0_1);
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2 & inRow);
                             c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c0_1);
@@ -5559,7 +5555,7 @@ namespace Models
                             global::System.Runtime.Intrinsics.Vector256<float> inRow = inside ? global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet : global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0 & inRow);
                             c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c0_0);
-                            x = global::ConvGen.TileStore.LoadMasked(ref row, 1, m1 & inRow);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1) & inRow;
                             c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c0_0);
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2 & inRow);
                             c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c0_0);
