@@ -76,8 +76,7 @@ public class GeneratedKernelTests
     [InlineData(nameof(Depthwise1x1Pad1), -1)]
     public void InPlaceRowsMatchReference(string name, int degree)
     {
-        (ConvSpec spec, Func<float[], float[], IConvKernel> create) = Kernels[name];
-        int m = spec.MinInputSize;
+        int m = Kernels[name].Spec.MinInputSize;
         HarnessSize[] sizes =
         [
             new(m, 32), new(Math.Max(m, 2), 33, 2, Residual: true), new(Math.Max(m, 3), 39), new(6, 47, 1, Residual: true),
@@ -85,13 +84,7 @@ public class GeneratedKernelTests
             // With padding 2, more than a vector after a middle of one or two vectors.
             new(7, 23), new(8, 31, 1, Residual: true),
         ];
-        HarnessReport report = ConvHarness.Check(spec, (w, b) =>
-        {
-            var kernel = (IConvKernel)create(w, b);
-            if (degree != 1) kernel.GetType().GetProperty("MaxDegreeOfParallelism")!.SetValue(kernel, degree);
-            return kernel;
-        }, sizes);
-        Assert.True(report.Passed, report.ToString());
+        CheckSizes(name, degree, sizes);
     }
 
     /// <summary>
@@ -105,19 +98,12 @@ public class GeneratedKernelTests
     [InlineData(nameof(PositionsDilated), -1)]
     public void PositionRowsMatchReference(string name, int degree)
     {
-        (ConvSpec spec, Func<float[], float[], IConvKernel> create) = Kernels[name];
         HarnessSize[] sizes =
         [
             new(1, 1), new(1, 7, 2), new(2, 5, 1, Residual: true), new(3, 3), new(4, 9, 2, Residual: true), new(5, 6),
             new(7, 7), new(8, 13, 1, Residual: true), new(14, 14, 2), new(17, 10),
         ];
-        HarnessReport report = ConvHarness.Check(spec, (w, b) =>
-        {
-            var kernel = (IConvKernel)create(w, b);
-            if (degree != 1) kernel.GetType().GetProperty("MaxDegreeOfParallelism")!.SetValue(kernel, degree);
-            return kernel;
-        }, sizes);
-        Assert.True(report.Passed, report.ToString());
+        CheckSizes(name, degree, sizes);
     }
 
     /// <summary>
@@ -134,7 +120,6 @@ public class GeneratedKernelTests
     [InlineData(nameof(UnpaddedDilated), -1)]
     public void UnpaddedRowsMatchReference(string name, int degree)
     {
-        (ConvSpec spec, Func<float[], float[], IConvKernel> create) = Kernels[name];
         HarnessSize[] sizes =
         [
             new(1, 1), new(2, 3, 2), new(3, 7, 1, Residual: true), new(5, 8), new(4, 9, 2, Residual: true), new(6, 16),
@@ -143,9 +128,16 @@ public class GeneratedKernelTests
             // Long enough that a segment runs its first positions on their own (the tiles after them start mid-vector).
             new(40, 56, 1, Residual: true), new(30, 112, 2),
         ];
+        CheckSizes(name, degree, sizes);
+    }
+
+    /// <summary>Checks kernel <paramref name="name"/> against the reference at <paramref name="sizes"/>, on <paramref name="degree"/> threads.</summary>
+    private static void CheckSizes(string name, int degree, HarnessSize[] sizes)
+    {
+        (ConvSpec spec, Func<float[], float[], IConvKernel> create) = Kernels[name];
         HarnessReport report = ConvHarness.Check(spec, (w, b) =>
         {
-            var kernel = (IConvKernel)create(w, b);
+            var kernel = create(w, b);
             if (degree != 1) kernel.GetType().GetProperty("MaxDegreeOfParallelism")!.SetValue(kernel, degree);
             return kernel;
         }, sizes);
