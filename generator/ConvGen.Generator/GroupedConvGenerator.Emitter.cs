@@ -315,8 +315,9 @@ public sealed partial class GroupedConvGenerator
         // Without the first tap row, the input starts at the second (the row above the input is not pointed at).
         int firstRow = m.SkippedRow == 0 ? s.Dilation : 0;
         bool Kept(int t) => t / s.K != m.SkippedRow;
+        bool[] startKept = Enumerable.Range(0, starts.Count).Select(i => Enumerable.Range(0, s.Taps).Any(t => taps[t].Start == i && Kept(t))).ToArray();
         for (int i = 0; i < starts.Count; i++)
-            if (Enumerable.Range(0, s.Taps).Any(t => taps[t].Start == i && Kept(t)))
+            if (startKept[i])
                 w.WriteLine($"nint start{i} = {Offset(starts[i].Phase, starts[i].Row - firstRow)};");
         w.WriteLine("nint channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;");
         w.WriteLine("bool hasResidual = args.HasResidual;");
@@ -388,7 +389,7 @@ public sealed partial class GroupedConvGenerator
                 w.WriteLine("{");
                 w.Indent++;
                 for (int i = 0; i < starts.Count; i++)
-                    if (Enumerable.Range(0, s.Taps).Any(t => taps[t].Start == i && Kept(t)))
+                    if (startKept[i])
                         w.WriteLine($"ref float r{i} = ref {Unsafe}.Add(ref x, start{i});");
                 for (int t = 0; t < s.Taps; t++)
                 {

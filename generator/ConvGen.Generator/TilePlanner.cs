@@ -117,7 +117,7 @@ internal static class TilePlanner
     /// 0.299 → 0.278 ms.
     /// </summary>
     private static bool UnpaddedRows(LayerSpec spec, List<TileMethod> methods) =>
-        spec.Stride == 1 && spec.K == 3 && spec.Padding == spec.Dilation && (long)spec.CinPerGroup * spec.Taps >= ConvRules.FlatMinTerms
+        SameWidth3x3(spec) && (long)spec.CinPerGroup * spec.Taps >= ConvRules.FlatMinTerms
         && methods.TrueForAll(m => !m.HoldWeights && m.Vectors <= 3);
 
     /// <summary>
@@ -133,6 +133,9 @@ internal static class TilePlanner
     /// </summary>
     private static bool InPlace(LayerSpec spec, List<TileMethod> methods) =>
         methods.Count == 1 && methods[0].HoldWeights && spec.Stride <= 2 && spec.Dilation == 1 && spec.K <= 3 && spec.Padding <= 8;
+
+    /// <summary>3x3 with stride 1 and Padding = Dilation: output rows as wide as input rows, one tap row in the padding at each end.</summary>
+    private static bool SameWidth3x3(LayerSpec spec) => spec.Stride == 1 && spec.K == 3 && spec.Padding == spec.Dilation;
 
     /// <summary>
     /// The position tile, for layers that run in flat segments (K &gt; 1, enough products per output) with output
@@ -150,7 +153,7 @@ internal static class TilePlanner
             return null;
         int chunk = Chunk(spec, channels / 8 * positions, 1, FullTileUnroll);
         return new PositionTile(channels, positions, chunk, spec.CinPerGroup / chunk,
-            spec.Stride == 1 && spec.K == 3 && spec.Padding == spec.Dilation);
+            SameWidth3x3(spec));
     }
 
     /// <summary>

@@ -254,6 +254,16 @@ public static unsafe class ConvEngine
         /// <summary>Just past the input's last float.</summary>
         public readonly float* InputEnd = input + plan.Spec.InputLength(geometry.Height, geometry.Width, batch);
         public int Items => Batch * Plan.Spec.Groups * Geometry.Bands;
+        /// <summary>Floats between two output channels of a group (all groups' channels interleaved with the shuffle).</summary>
+        public readonly long OutputChannelPitch = (long)geometry.OutHeight * geometry.OutWidth * (plan.Spec.ShuffleOutput ? plan.Spec.Groups : 1);
+
+        /// <summary>The (band, group, batch item) of work item <paramref name="item"/>.</summary>
+        public void Split(int item, out int band, out int g, out int n)
+        {
+            band = item % Geometry.Bands;
+            g = item / Geometry.Bands % Plan.Spec.Groups;
+            n = item / Geometry.Bands / Plan.Spec.Groups;
+        }
     }
 
     /// <summary>Sizes of the phase-split layout for one call.</summary>
@@ -377,7 +387,7 @@ public static unsafe class ConvEngine
         }
         ref readonly Geometry geo = ref call.Geometry;
         ConvSpec spec = call.Plan.Spec;
-        int band = item % geo.Bands, g = item / geo.Bands % spec.Groups, n = item / geo.Bands / spec.Groups;
+        call.Split(item, out int band, out int g, out int n);
         int oh0 = band * geo.BandRows, rows = Math.Min(geo.BandRows, geo.OutHeight - oh0);
         ReadOnlySpan<TileBlock> blocks = call.Plan.Blocks;
         int wq = geo.RowPitch, ow = geo.OutWidth, inRows = rows + geo.RowReach, coutG = call.CoutPerGroup;
@@ -403,7 +413,7 @@ public static unsafe class ConvEngine
                 || x + (call.CinPerGroup - 1) * inputPlane + positionsInBand + call.Plan.MaxTileWidth + 8 <= call.InputEnd);
         // The band's first unpadded column on a 32-byte boundary (with RowPitch a multiple of 8, every row's).
         if (!direct) x = (float*)(((nint)Scratch.Get(0, geo.InputScratch) + geo.Padding % 8 * 4 + 31) & ~(nint)31) - geo.Padding % 8;
-        long plane = (long)geo.OutHeight * ow, channelPitch = spec.ShuffleOutput ? spec.Groups * plane : plane;
+        long channelPitch = call.OutputChannelPitch;
         // Flat mode's scratch: each channel's rows at the packed row pitch, plus the widest tile past the end.
         int pitch = rows * wq + call.Plan.MaxTileWidth;
         float* y = flat ? Scratch.Get(1, coutG * pitch) : null;
@@ -462,13 +472,13 @@ public static unsafe class ConvEngine
     {
         ref readonly Geometry geo = ref call.Geometry;
         ConvSpec spec = call.Plan.Spec;
-        int band = item % geo.Bands, g = item / geo.Bands % spec.Groups, n = item / geo.Bands / spec.Groups;
+        call.Split(item, out int band, out int g, out int n);
         int first = band * geo.BandRows, end = Math.Min(first + geo.BandRows, geo.OutHeight), p = geo.Padding, width = geo.Width;
         int height = geo.Height;
         var args = new TileArgs
         {
             RowPitch = width, PhasePitch = geo.PhasePitch, OutputRowPitch = width, Rows = 1,
-            OutputPitch = spec.ShuffleOutput ? (nint)spec.Groups * geo.OutHeight * width : (nint)geo.OutHeight * width,
+            OutputPitch = (nint)call.OutputChannelPitch,
             InputChannels = call.CinPerGroup, TapOffsets = taps, HasResidual = call.Residual != null,
             HasBias = call.Bias != null, Activation = spec.Activation, InputHeight = height,
         };
