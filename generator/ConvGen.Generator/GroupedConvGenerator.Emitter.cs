@@ -678,8 +678,10 @@ public sealed partial class GroupedConvGenerator
     /// (then one), each input row loaded once for the taps of every output row it is in (K + 3 rows, or K + 6 with
     /// stride 2, whose columns are split into even and odd in registers), two accumulators a row (even and odd tap
     /// rows) so that the FMAs do not wait on each other. Lanes whose columns lie outside the row, and input rows outside
-    /// the input, are zeros; each vector takes the cheapest of three bodies (rows and columns inside; rows inside;
-    /// neither): a fourth, for columns inside rows that are not, measured slower (the larger method).
+    /// the input, are zeros; each vector takes the cheapest of four bodies (rows and columns inside; rows inside;
+    /// neither, every weight finite: the rows outside skipped; neither: the rows outside read as zeros, so that a NaN
+    /// or infinite weight gives NaN there): a body for columns inside rows that are not measured slower (the larger
+    /// method).
     /// </summary>
     private static void EmitMaskedRows(IndentedTextWriter w, LayerSpec s, string name, string activation)
     {
@@ -690,7 +692,11 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine("{");
         w.Indent++;
         w.WriteLine("nint width = args.RowPitch, height = args.InputHeight, outWidth = args.Count, outputRowPitch = args.OutputRowPitch;");
-        w.WriteLine("bool hasResidual = args.HasResidual;");
+        w.WriteLine("bool hasResidual = args.HasResidual, finite = args.FiniteWeights;");
+        w.WriteLine("// A row's last vector, when partial, moves left over outputs already stored and stores all 8 lanes (the same");
+        w.WriteLine("// values again): measured faster than a masked store (depthwise 144, stride 2: 0.057 → 0.056 ms). Not when");
+        w.WriteLine("// the residual is the output (it would be added twice).");
+        w.WriteLine($"bool overlap = outWidth >= 8 && !(hasResidual && {Unsafe}.AreSame(ref args.Residual, ref args.Output));");
         EmitHeldWeights(w, s, true);
         w.WriteLine("nint oh = from;");
         foreach (int rows in new[] { 4, 1 })
@@ -715,6 +721,7 @@ public sealed partial class GroupedConvGenerator
                 w.WriteLine("    continue;");
                 w.WriteLine("}");
             }
+            w.WriteLine("if (overlap && j + 8 > outWidth) j = outWidth - 8;");
             w.WriteLine($"nint column = {(stride == 1 ? "j" : "2 * j")} - {p};");
             // Columns inside when every tap of the outputs stored lies inside the row (the lanes past the row's last
             // output load past it, within the 32 floats after the plane the engine guarantees, and are not stored).
@@ -722,6 +729,8 @@ public sealed partial class GroupedConvGenerator
             EmitMaskedVector(w, s, rows, false, false, activation);
             w.WriteLine("else if (rowsInside)");
             EmitMaskedVector(w, s, rows, false, true, activation);
+            w.WriteLine("else if (finite)");
+            EmitMaskedVector(w, s, rows, true, true, activation, skipRows: true);
             w.WriteLine("else");
             EmitMaskedVector(w, s, rows, true, true, activation);
             w.Indent--;
@@ -736,9 +745,12 @@ public sealed partial class GroupedConvGenerator
     /// <summary>
     /// One vector of 8 outputs (from column <c>column</c> of the input) in <paramref name="rows"/> rows: with
     /// <paramref name="checkRows"/> the input rows outside the input are zeros, with <paramref name="maskColumns"/> the
-    /// lanes whose columns lie outside the row (stride 1: masked loads; stride 2: the split lanes, zeroed).
+    /// lanes whose columns lie outside the row (stride 1: masked loads; stride 2: the split lanes, zeroed). With
+    /// <paramref name="skipRows"/> (every weight finite) the input rows outside the input are skipped instead: one
+    /// branch a row, measured faster than zeroing them (depthwise 144 with stride 2 from 56x56: 0.060 → 0.057 ms).
     /// </summary>
-    private static void EmitMaskedVector(IndentedTextWriter w, LayerSpec s, int rows, bool checkRows, bool maskColumns, string activation)
+    private static void EmitMaskedVector(IndentedTextWriter w, LayerSpec s, int rows, bool checkRows, bool maskColumns, string activation,
+        bool skipRows = false)
     {
         int k = s.K, p = s.Padding, stride = s.Stride;
         w.WriteLine("{");
@@ -753,12 +765,13 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine(stride == 1 ? $"{V}<float> x;" : $"{V}<float> x, low, high;");
         for (int i = 0; i < k + stride * (rows - 1); i++)
         {
+            string index = stride == 1 ? $"oh + {i - p}" : $"2 * oh + {i - p}";
+            if (skipRows) w.WriteLine($"if ((nuint)({index}) < (nuint)height)");
             w.WriteLine("{");
             w.Indent++;
-            string index = stride == 1 ? $"oh + {i - p}" : $"2 * oh + {i - p}";
-            if (checkRows) EmitInputRow(w, index, " + column");
+            if (checkRows && !skipRows) EmitInputRow(w, index, " + column");
             else w.WriteLine($"ref float row = ref {Unsafe}.Add(ref args.Input, ({index}) * width + column);");
-            string inRow = checkRows ? " & inRow" : "";
+            string inRow = checkRows && !skipRows ? " & inRow" : "";
             for (int kw = 0; kw < k; kw++)
             {
                 if (stride == 1)

@@ -5090,7 +5090,11 @@ namespace Models
         private static void InPlace_1co_64px_HeldWeights_Rows(ref global::ConvGen.TileArgs args, nint from, nint to, nint skipFrom, nint skipTo)
         {
             nint width = args.RowPitch, height = args.InputHeight, outWidth = args.Count, outputRowPitch = args.OutputRowPitch;
-            bool hasResidual = args.HasResidual;
+            bool hasResidual = args.HasResidual, finite = args.FiniteWeights;
+            // A row's last vector, when partial, moves left over outputs already stored and stores all 8 lanes (the same
+            // values again): measured faster than a masked store (depthwise 144, stride 2: 0.057 → 0.056 ms). Not when
+            // the residual is the output (it would be added twice).
+            bool overlap = outWidth >= 8 && !(hasResidual && global::System.Runtime.CompilerServices.Unsafe.AreSame(ref args.Residual, ref args.Output));
             global::System.Runtime.Intrinsics.Vector256<float> w0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 0));
             global::System.Runtime.Intrinsics.Vector256<float> w1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 1));
             global::System.Runtime.Intrinsics.Vector256<float> w2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Weights, 2));
@@ -5113,6 +5117,7 @@ namespace Models
                         j = skipTo - 8;
                         continue;
                     }
+                    if (overlap && j + 8 > outWidth) j = outWidth - 8;
                     nint column = j - 1;
                     if (rowsInside && column >= 0 && (global::System.Math.Min(j + 8, outWidth) - 1) + 1 < width)
                     {
@@ -5283,6 +5288,111 @@ namespace Models
                             c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c2_0);
                             c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c3_1);
                         }
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 4) * width + column);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
+                            c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c3_0);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
+                            c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c3_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
+                            c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c3_0);
+                        }
+                        int lanes = (int)global::System.Math.Min(8, outWidth - j);
+                        ref float y0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, j);
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, j);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c0_0 + c0_1, ref y0, ref r0, hasResidual, global::ConvGen.ConvActivation.None);
+                        else global::ConvGen.TileStore.Partial(c0_0 + c0_1, ref y0, ref r0, hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                        ref float y1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 1 * outputRowPitch + j);
+                        ref float r1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 1 * outputRowPitch + j);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c1_0 + c1_1, ref y1, ref r1, hasResidual, global::ConvGen.ConvActivation.None);
+                        else global::ConvGen.TileStore.Partial(c1_0 + c1_1, ref y1, ref r1, hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                        ref float y2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 2 * outputRowPitch + j);
+                        ref float r2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 2 * outputRowPitch + j);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c2_0 + c2_1, ref y2, ref r2, hasResidual, global::ConvGen.ConvActivation.None);
+                        else global::ConvGen.TileStore.Partial(c2_0 + c2_1, ref y2, ref r2, hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                        ref float y3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, 3 * outputRowPitch + j);
+                        ref float r3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, 3 * outputRowPitch + j);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c3_0 + c3_1, ref y3, ref r3, hasResidual, global::ConvGen.ConvActivation.None);
+                        else global::ConvGen.TileStore.Partial(c3_0 + c3_1, ref y3, ref r3, hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    }
+                    else if (finite)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> m0 = global::ConvGen.TileStore.ColumnMask(column + 0, width);
+                        global::System.Runtime.Intrinsics.Vector256<float> m2 = global::ConvGen.TileStore.ColumnMask(column + 2, width);
+                        global::System.Runtime.Intrinsics.Vector256<float> c0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> c1_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> c2_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> c3_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c3_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> x;
+                        if ((nuint)(oh + -1) < (nuint)height)
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + -1) * width + column);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c0_0);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c0_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c0_0);
+                        }
+                        if ((nuint)(oh + 0) < (nuint)height)
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 0) * width + column);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
+                            c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c0_1);
+                            c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c1_0);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
+                            c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c0_1);
+                            c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c1_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
+                            c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c0_1);
+                            c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c1_0);
+                        }
+                        if ((nuint)(oh + 1) < (nuint)height)
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 1) * width + column);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c0_0);
+                            c1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c1_1);
+                            c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c2_0);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c0_0);
+                            c1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c1_1);
+                            c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c2_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c0_0);
+                            c1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c1_1);
+                            c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c2_0);
+                        }
+                        if ((nuint)(oh + 2) < (nuint)height)
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 2) * width + column);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
+                            c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c1_0);
+                            c2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c2_1);
+                            c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c3_0);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
+                            c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c1_0);
+                            c2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c2_1);
+                            c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c3_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
+                            c1_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c1_0);
+                            c2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c2_1);
+                            c3_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c3_0);
+                        }
+                        if ((nuint)(oh + 3) < (nuint)height)
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 3) * width + column);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
+                            c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c2_0);
+                            c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c3_1);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
+                            c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c2_0);
+                            c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c3_1);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
+                            c2_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c2_0);
+                            c3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c3_1);
+                        }
+                        if ((nuint)(oh + 4) < (nuint)height)
                         {
                             ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 4) * width + column);
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
@@ -5441,6 +5551,7 @@ namespace Models
                         j = skipTo - 8;
                         continue;
                     }
+                    if (overlap && j + 8 > outWidth) j = outWidth - 8;
                     nint column = j - 1;
                     if (rowsInside && column >= 0 && (global::System.Math.Min(j + 8, outWidth) - 1) + 1 < width)
                     {
@@ -5503,6 +5614,48 @@ namespace Models
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
                             c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c0_1);
                         }
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 1) * width + column);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w6, c0_0);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w7, c0_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w8, c0_0);
+                        }
+                        int lanes = (int)global::System.Math.Min(8, outWidth - j);
+                        ref float y0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, j);
+                        ref float r0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residual, j);
+                        if (lanes == 8) global::ConvGen.TileStore.Full(c0_0 + c0_1, ref y0, ref r0, hasResidual, global::ConvGen.ConvActivation.None);
+                        else global::ConvGen.TileStore.Partial(c0_0 + c0_1, ref y0, ref r0, hasResidual, lanes, global::ConvGen.ConvActivation.None);
+                    }
+                    else if (finite)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> m0 = global::ConvGen.TileStore.ColumnMask(column + 0, width);
+                        global::System.Runtime.Intrinsics.Vector256<float> m2 = global::ConvGen.TileStore.ColumnMask(column + 2, width);
+                        global::System.Runtime.Intrinsics.Vector256<float> c0_0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, c0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> x;
+                        if ((nuint)(oh + -1) < (nuint)height)
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + -1) * width + column);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w0, c0_0);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w1, c0_0);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
+                            c0_0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w2, c0_0);
+                        }
+                        if ((nuint)(oh + 0) < (nuint)height)
+                        {
+                            ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 0) * width + column);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
+                            c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w3, c0_1);
+                            x = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, 1);
+                            c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w4, c0_1);
+                            x = global::ConvGen.TileStore.LoadMasked(ref row, 2, m2);
+                            c0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x, w5, c0_1);
+                        }
+                        if ((nuint)(oh + 1) < (nuint)height)
                         {
                             ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, (oh + 1) * width + column);
                             x = global::ConvGen.TileStore.LoadMasked(ref row, 0, m0);
