@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using ConvGen.Generated.Tests.Layers;
 using Xunit;
 
@@ -85,6 +86,37 @@ public class GeneratedKernelTests
             new(7, 23), new(8, 31, 1, Residual: true),
         ];
         CheckSizes(name, degree, sizes);
+    }
+
+    /// <summary>
+    /// In-place depthwise rows store a row's partial last vector as a whole vector moved left over outputs already
+    /// stored, except when the residual is the output itself (it would be added twice): with the residual given as
+    /// the output, every width whose rows end in a partial vector (output rows of 9 to 23) gives what a separate
+    /// residual gives.
+    /// </summary>
+    [Theory]
+    [InlineData(nameof(Depthwise))]
+    [InlineData(nameof(DepthwiseBiasRelu6))]
+    [InlineData(nameof(DepthwiseStride2))]
+    public void InPlaceRowsTakeTheOutputAsResidual(string name)
+    {
+        (ConvSpec spec, Func<float[], float[], IConvKernel> create) = Kernels[name];
+        var random = new Random(11);
+        float[] weights = Enumerable.Range(0, spec.WeightLength).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        float[] bias = Enumerable.Range(0, spec.BiasLength).Select(_ => (float)random.NextDouble()).ToArray();
+        IConvKernel kernel = create(weights, bias);
+        foreach (int outWidth in new[] { 9, 13, 19, 23 })
+        {
+            int height = 7, width = spec.Stride * (outWidth - 1) + spec.K - 2 * spec.Padding;
+            Assert.Equal(outWidth, spec.OutputWidth(width));
+            float[] input = Enumerable.Range(0, (int)spec.InputLength(height, width, 2)).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+            float[] residual = Enumerable.Range(0, (int)spec.OutputLength(height, width, 2)).Select(_ => (float)random.NextDouble()).ToArray();
+            var apart = new float[residual.Length];
+            kernel.Forward(input, residual, apart, height, width, 2);
+            float[] same = (float[])residual.Clone();
+            kernel.Forward(input, same, same, height, width, 2);
+            Assert.Equal(apart, same);
+        }
     }
 
     /// <summary>
