@@ -463,8 +463,8 @@ public sealed partial class GroupedConvGenerator
         var classes = new List<(string Suffix, int SkipRow)> { ("", -1) };
         if (m.SkipsPaddingRows)
         {
-            classes.Add(("_NoTopRow", 0));
-            classes.Add(("_NoBottomRow", s.K - 1));
+            foreach (int skipRow in new[] { 0, s.K - 1 })
+                classes.Add((TileMethod.SkippedRowSuffix(skipRow), skipRow));
         }
         w.WriteLine($"/// <summary>{m.Channels} output channels × {n} positions, vectorised over channels ({m.Vectors * n} accumulators); " +
                     $"{m.ChunkChannels} input channel{(m.ChunkChannels > 1 ? "s" : "")} × {s.Taps} taps unrolled " +

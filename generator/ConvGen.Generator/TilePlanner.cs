@@ -15,7 +15,10 @@ internal readonly record struct TileMethod(int Channels, int Vectors, int ChunkC
 {
     public int TileWidth => 8 * Vectors;
     public string Name => $"Tile_{Channels}co_{TileWidth}px" + (HoldWeights ? "_HeldWeights" : "") + (UnpaddedRows ? "_Unpadded" : "")
-        + (SkippedRow < 0 ? "" : SkippedRow == 0 ? "_NoTopRow" : "_NoBottomRow");
+        + SkippedRowSuffix(SkippedRow);
+
+    /// <summary>The name suffix of a tile variant without tap row <paramref name="skippedRow"/> (0: the top one; -1: none).</summary>
+    public static string SkippedRowSuffix(int skippedRow) => skippedRow < 0 ? "" : skippedRow == 0 ? "_NoTopRow" : "_NoBottomRow";
     /// <summary>The method that runs a whole segment with this tile, and smaller ones for its last positions.</summary>
     public string SegmentName => "Segment_" + Name.Substring("Tile_".Length);
     public int Accumulators => Channels * Vectors;

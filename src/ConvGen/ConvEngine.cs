@@ -342,7 +342,7 @@ public static unsafe class ConvEngine
             for (int phase = 0; phase < 8; phase++)
             {
                 int inside = 0;
-                for (long k = 0, column = phase; k < 64; k++, column = (column + tile) % width)
+                for (nint k = 0, column = phase; k < 64; k++, column = TileStore.NextColumn(column, tile, width))
                     if (column >= padding && column + tile + padding <= width) inside++;
                 if (phase == 0) insideAt0 = inside;
                 if (inside > bestInside) (best, bestInside) = (phase, inside);

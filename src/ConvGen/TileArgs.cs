@@ -56,11 +56,11 @@ public ref struct TileArgs
     /// <summary>Each tap's offset from the output position, in floats (run-time tiles read it).</summary>
     public ReadOnlySpan<nint> TapOffsets;
     /// <summary>
-    /// For <see cref="ITileKernels.RunInPlace"/>: the output row of the segment's first row (the input is the group's
-    /// unpadded plane, <see cref="RowPitch"/> floats a row).
+    /// The output row of the segment's first row. For <see cref="ITileKernels.RunInPlace"/> (the input is the group's
+    /// unpadded plane, <see cref="RowPitch"/> floats a row) and position tiles.
     /// </summary>
     public nint FirstRow;
-    /// <summary>For <see cref="ITileKernels.RunInPlace"/>: rows of the input plane.</summary>
+    /// <summary>Rows of the input plane, for <see cref="ITileKernels.RunInPlace"/> and position tiles.</summary>
     public nint InputHeight;
     /// <summary>
     /// For kernels that read unpadded rows (<see cref="ITileKernels.ReadsUnpaddedRows"/>): 0, or 1 when the first tap
