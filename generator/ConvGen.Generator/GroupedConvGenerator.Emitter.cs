@@ -47,7 +47,7 @@ public sealed partial class GroupedConvGenerator
     private static void EmitClass(IndentedTextWriter w, LayerModel model, KernelPlan wide, KernelPlan narrow)
     {
         bool twoPlans = !wide.Blocks.Equals(narrow.Blocks) || !wide.Methods.Equals(narrow.Methods) || wide.Positions != narrow.Positions
-            || wide.InPlace != narrow.InPlace;
+            || wide.InPlace != narrow.InPlace || wide.Rows != narrow.Rows;
         LayerSpec s = model.Spec;
         string name = model.Name;
         string activation = "global::ConvGen.ConvActivation." + LayerSpec.ActivationNames[s.Activation];
@@ -166,6 +166,11 @@ public sealed partial class GroupedConvGenerator
             w.WriteLine();
             EmitInPlace(w, wide.Spec, wide.Methods[0]);
         }
+        if (wide.Rows is RowTile rowTile)
+        {
+            w.WriteLine();
+            EmitRows(w, wide.Spec, rowTile);
+        }
         w.Indent--;
         w.WriteLine("}");
     }
@@ -227,6 +232,15 @@ public sealed partial class GroupedConvGenerator
         {
             w.WriteLine();
             w.WriteLine("public static bool ReadsUnpaddedRows => true;");
+        }
+        if (plan.Rows is RowTile rowTile)
+        {
+            w.WriteLine();
+            w.WriteLine($"public static int RowTileChannels => {rowTile.Channels};");
+            w.WriteLine();
+            w.WriteLine($"public static int RowTilePositions => {rowTile.Positions};");
+            w.WriteLine();
+            w.WriteLine($"public static void RunRows(int block, ref global::ConvGen.TileArgs args) => {rowTile.Name}(ref args);");
         }
         if (plan.InPlace)
         {
@@ -592,7 +606,137 @@ public sealed partial class GroupedConvGenerator
             string Ref(string name, string step) => v == 0 ? $"ref {name}" : $"ref {Unsafe}.Add(ref {name}, {8 * v}{step})";
             string values = string.Join(", ", Enumerable.Range(0, 8).Select(p => p < n ? $"p{p}v{v}" : $"{V}<float>.Zero"));
             w.WriteLine($"global::ConvGen.TileStore.Transposed({values}, {Ref("y", " * outputPitch")}, {Ref("res", " * outputPitch")}, " +
-                        $"outputPitch, args.HasResidual, {n}, {Ref("args.Bias", "")}, {Bool(s.Bias)}, {activation});");
+                        $"outputPitch, args.HasResidual, 0, {n}, {Ref("args.Bias", "")}, {Bool(s.Bias)}, {activation});");
+        }
+        w.Indent--;
+        w.WriteLine("}");
+    }
+
+    /// <summary>
+    /// The row tiles: each row of the segment in tiles of <c>m.Positions</c> positions, the first from the row's first
+    /// column (without the taps left of the row), the last ending at its last (without the taps right of it; it
+    /// overlaps the one before when the width is not a multiple of the tile, and stores only the positions not
+    /// stored yet); the first and last rows of the input without the tap row in the padding.
+    /// </summary>
+    private static void EmitRows(IndentedTextWriter w, LayerSpec s, RowTile m)
+    {
+        int n = m.Positions;
+        w.WriteLine($"/// <summary>{m.Channels} output channels over a segment of whole rows, in tiles of {n} positions of a row.</summary>");
+        w.WriteLine($"private static void {m.Name}(ref global::ConvGen.TileArgs args)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine($"if (args.PaddingTapRows == 1) {m.Name}{TileMethod.SkippedRowSuffix(0)}(ref args);");
+        w.WriteLine($"else if (args.PaddingTapRows == 2) {m.Name}{TileMethod.SkippedRowSuffix(s.K - 1)}(ref args);");
+        w.WriteLine($"else {m.Name}_AllRows(ref args);");
+        w.Indent--;
+        w.WriteLine("}");
+        int[] skipRows = { -1, 0, s.K - 1 };
+        foreach (int skipRow in skipRows)
+        {
+            string suffix = TileMethod.SkippedRowSuffix(skipRow);
+            w.WriteLine();
+            w.WriteLine($"/// <summary>Rows of the segment{(skipRow >= 0 ? $" without tap row {skipRow} (in the padding)" : "")}: the first, middle and last tiles of each.</summary>");
+            w.WriteLine($"private static void {m.Name}{(skipRow < 0 ? "_AllRows" : suffix)}(ref global::ConvGen.TileArgs args)");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine($"nint width = args.RowPitch, last = width - {n};");
+            w.WriteLine("if (last == 0)");
+            w.WriteLine("{");
+            w.WriteLine($"    for (nint row = 0; row < args.Count; row += width) {RowTileName(m, "Only", suffix)}(ref args, row, 0);");
+            w.WriteLine("    return;");
+            w.WriteLine("}");
+            w.WriteLine("for (nint row = 0; row < args.Count; row += width)");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine($"{RowTileName(m, "First", suffix)}(ref args, row, 0);");
+            w.WriteLine($"nint column = {n};");
+            w.WriteLine($"for (; column < last; column += {n}) {RowTileName(m, "Middle", suffix)}(ref args, row + column, 0);");
+            w.WriteLine($"{RowTileName(m, "Last", suffix)}(ref args, row + last, (int)(column - last));");
+            w.Indent--;
+            w.WriteLine("}");
+            w.Indent--;
+            w.WriteLine("}");
+        }
+        foreach (int skipRow in skipRows)
+            foreach (string place in new[] { "First", "Middle", "Last", "Only" })
+            {
+                w.WriteLine();
+                EmitRowTile(w, s, m, place, skipRow);
+            }
+    }
+
+    /// <summary>A row tile method: named like the other tiles (and so checked like them by the JIT-tier test).</summary>
+    private static string RowTileName(RowTile m, string place, string suffix) => $"Tile_{m.Channels}co_{m.Positions}px_Row{place}{suffix}";
+
+    /// <summary>
+    /// One row tile at position <c>at</c> of the segment (<paramref name="place"/>: First, Middle or Last of its row),
+    /// input channel by input channel; for each tap row, the taps' weights in registers and each input float of the
+    /// row broadcast once for every position and tap it feeds.
+    /// </summary>
+    private static void EmitRowTile(IndentedTextWriter w, LayerSpec s, RowTile m, string place, int skipRow)
+    {
+        int n = m.Positions, k = s.K, blockWeights = s.CinPerGroup * s.Taps * 8, firstRow = skipRow == 0 ? 1 : 0;
+        bool first = place is "First" or "Only", last = place is "Last" or "Only";
+        string activation = "global::ConvGen.ConvActivation." + LayerSpec.ActivationNames[s.Activation];
+        w.WriteLine($"/// <summary>{m.Channels} output channels × {n} positions of a row from position <paramref name=\"at\"/> ({m.Vectors * n} accumulators)" +
+                    (first && last ? ", the whole row: the taps left and right of it are left out"
+                        : first ? ", the row's first: the taps left of the row are left out" : last ? ", the row's last: the taps right of the row are left out" : "") +
+                    (skipRow >= 0 ? $"; tap row {skipRow}, in the padding, is skipped" : "") +
+                    "; stores positions from <paramref name=\"firstLane\"/>.</summary>");
+        w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+        w.WriteLine($"private static void {RowTileName(m, place, TileMethod.SkippedRowSuffix(skipRow))}(ref global::ConvGen.TileArgs args, nint at, int firstLane)");
+        w.WriteLine("{");
+        w.Indent++;
+        w.WriteLine("nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;");
+        w.WriteLine($"// The middle tap row at the tile's first position (the input starts {(firstRow == 1 ? "at the middle tap row" : "a row above it")}, a column left of the row).");
+        w.WriteLine($"ref float x = ref {Unsafe}.Add(ref args.Input, at + {(firstRow == 1 ? "1" : "width + 1")});");
+        w.WriteLine("ref float w = ref args.Weights;");
+        for (int p = 0; p < n; p++) w.WriteLine(Zeros($"p{p}v", m.Vectors));
+        w.WriteLine($"{V}<float> b, " + string.Join(", ", Enumerable.Range(0, k).SelectMany(kw => Enumerable.Range(0, m.Vectors).Select(v => $"t{kw}v{v}"))) + ";");
+        w.WriteLine($"for (int channel = 0; channel < {s.CinPerGroup}; channel++)");
+        w.WriteLine("{");
+        w.Indent++;
+        int middle = (k - 1) / 2;
+        for (int kh = 0; kh < k; kh++)
+        {
+            if (kh == skipRow) continue;
+            string row = kh < middle ? (kh == middle - 1 ? "up" : $"{middle - kh} * up") : kh > middle ? (kh == middle + 1 ? "width" : $"{kh - middle} * width") : "";
+            w.WriteLine($"// tap row {kh}");
+            for (int kw = 0; kw < k; kw++)
+                for (int v = 0; v < m.Vectors; v++)
+                    w.WriteLine($"t{kw}v{v} = {V}.LoadUnsafe(ref w, {v * blockWeights + (kh * k + kw) * 8});");
+            for (int j = -middle; j < n + k - 1 - middle; j++)
+            {
+                // Input column j (from the tile's first position) feeds position p through tap column kw = j - p + middle.
+                var feeds = new List<(int P, int Kw)>();
+                for (int kw = 0; kw < k; kw++)
+                {
+                    int p = j - kw + middle;
+                    if (p < 0 || p >= n) continue;
+                    if (first && p + kw - middle < 0) continue;
+                    if (last && p + kw - middle > n - 1) continue;
+                    feeds.Add((p, kw));
+                }
+                if (feeds.Count == 0) continue;
+                string offset = row.Length == 0 ? $"{j}" : j == 0 ? row : j > 0 ? $"{row} + {j}" : $"{row} - {-j}";
+                w.WriteLine($"b = {V}.Create({Unsafe}.Add(ref x, {offset}));");
+                foreach ((int p, int kw) in feeds)
+                    for (int v = 0; v < m.Vectors; v++)
+                        w.WriteLine($"p{p}v{v} = {Fma}(b, t{kw}v{v}, p{p}v{v});");
+            }
+        }
+        w.WriteLine($"x = ref {Unsafe}.Add(ref x, channelPitch);");
+        w.WriteLine($"w = ref {Unsafe}.Add(ref w, {s.Taps * 8});");
+        w.Indent--;
+        w.WriteLine("}");
+        w.WriteLine($"ref float y = ref {Unsafe}.Add(ref args.Output, at);");
+        w.WriteLine($"ref float res = ref {Unsafe}.Add(ref args.Residual, at);");
+        for (int v = 0; v < m.Vectors; v++)
+        {
+            string Ref(string name, string step) => v == 0 ? $"ref {name}" : $"ref {Unsafe}.Add(ref {name}, {8 * v}{step})";
+            string values = string.Join(", ", Enumerable.Range(0, 8).Select(p => p < n ? $"p{p}v{v}" : $"{V}<float>.Zero"));
+            w.WriteLine($"global::ConvGen.TileStore.Transposed({values}, {Ref("y", " * outputPitch")}, {Ref("res", " * outputPitch")}, " +
+                        $"outputPitch, args.HasResidual, firstLane, {n}, {Ref("args.Bias", "")}, {Bool(s.Bias)}, {activation});");
         }
         w.Indent--;
         w.WriteLine("}");

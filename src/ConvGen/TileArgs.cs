@@ -107,6 +107,23 @@ public interface ITileKernels
     /// </summary>
     static virtual bool ReadsUnpaddedRows => false;
 
+    /// <summary>
+    /// Output channels one call of <see cref="RunRows"/> computes (consecutive blocks of 8 from the block it is given),
+    /// or 0 (the default): the kernel has no row tiles. Only kernels that read unpadded rows have them.
+    /// </summary>
+    static virtual int RowTileChannels => 0;
+
+    /// <summary>Positions of a row tile: <see cref="RunRows"/> takes rows at least that wide.</summary>
+    static virtual int RowTilePositions => 0;
+
+    /// <summary>
+    /// Computes <see cref="RowTileChannels"/> output channels from block <paramref name="block"/> over a segment of
+    /// whole rows (<see cref="TileArgs.Count"/> a multiple of <see cref="TileArgs.RowPitch"/>, the input as for
+    /// <see cref="Run"/> with unpadded rows), vectorised over the channels, leaving out every tap in the padding: only
+    /// when every weight is finite (0·∞ must give NaN) and rows are at least <see cref="RowTilePositions"/> wide.
+    /// </summary>
+    static virtual void RunRows(int block, ref TileArgs args) => throw new NotSupportedException();
+
     /// <summary>Whether the kernel has <see cref="RunInPlace"/> (depthwise layers whose tiles run by rows).</summary>
     static virtual bool ReadsInPlace => false;
 
@@ -130,15 +147,25 @@ public static class TileStore
     /// must point into pinned memory, as every tile's do.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe void Partial(Vector256<float> sum, ref float output, ref float residual, bool hasResidual, int lanes,
+    public static void Partial(Vector256<float> sum, ref float output, ref float residual, bool hasResidual, int lanes,
+        ConvActivation activation) => Lanes(sum, ref output, ref residual, hasResidual, 0, lanes, activation);
+
+    /// <summary>
+    /// Stores lanes [<paramref name="first"/>, <paramref name="end"/>) of <paramref name="sum"/> (bias already added) with
+    /// the residual and activation, at their places from <paramref name="output"/>; memory of the other lanes is not
+    /// touched. With AVX-512 one masked load and store; the references must point into pinned memory.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Lanes(Vector256<float> sum, ref float output, ref float residual, bool hasResidual, int first, int end,
         ConvActivation activation)
     {
         if (!Avx512F.VL.IsSupported)
         {
-            PartialScalar(sum, ref output, ref residual, hasResidual, lanes, activation);
+            LanesScalar(sum, ref output, ref residual, hasResidual, first, end, activation);
             return;
         }
-        Vector256<float> mask = FirstLanes(lanes);
+        Vector256<float> mask = first == 0 ? FirstLanes(end)
+            : (Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(end)) & Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create(first))).AsSingle();
         // Pinned already: no fixed (its pinned locals would live on the stack).
         if (hasResidual) sum += Avx512F.VL.MaskLoad((float*)Unsafe.AsPointer(ref residual), mask, Vector256<float>.Zero);
         Avx512F.VL.MaskStore((float*)Unsafe.AsPointer(ref output), mask, Activate(sum, activation));
@@ -236,10 +263,10 @@ public static class TileStore
     internal static Vector256<float> FirstLanes(int count) =>
         Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle();
 
-    private static void PartialScalar(Vector256<float> sum, ref float output, ref float residual, bool hasResidual, int lanes,
+    private static void LanesScalar(Vector256<float> sum, ref float output, ref float residual, bool hasResidual, int first, int end,
         ConvActivation activation)
     {
-        for (int i = 0; i < lanes; i++)
+        for (int i = first; i < end; i++)
         {
             float v = sum.GetElement(i);
             if (hasResidual) v += Unsafe.Add(ref residual, i);
@@ -266,12 +293,13 @@ public static class TileStore
     /// <summary>
     /// Stores a position tile's 8 channels: <paramref name="p0"/> … <paramref name="p7"/> hold positions 0 … 7,
     /// one output channel a lane; transposed (AVX) so that channel <c>c</c>'s positions are one vector, stored at
-    /// <c>output[c·outputPitch]</c> with its bias, the residual and the activation, <paramref name="lanes"/> of them.
+    /// <c>output[c·outputPitch]</c> with its bias, the residual and the activation: positions [<paramref name="firstLane"/>,
+    /// <paramref name="lanes"/>) of them.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Transposed(Vector256<float> p0, Vector256<float> p1, Vector256<float> p2, Vector256<float> p3,
         Vector256<float> p4, Vector256<float> p5, Vector256<float> p6, Vector256<float> p7, ref float output, ref float residual,
-        nint outputPitch, bool hasResidual, int lanes, ref float bias, bool hasBias, ConvActivation activation)
+        nint outputPitch, bool hasResidual, int firstLane, int lanes, ref float bias, bool hasBias, ConvActivation activation)
     {
         // Pairs of positions interleaved, then quadruples, then the 128-bit halves: channels c and c + 4 come out of
         // the same quadruples.
@@ -279,25 +307,25 @@ public static class TileStore
         Vector256<float> t4 = Avx.UnpackLow(p4, p5), t5 = Avx.UnpackHigh(p4, p5), t6 = Avx.UnpackLow(p6, p7), t7 = Avx.UnpackHigh(p6, p7);
         Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
         Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
-        StoreChannel(Avx.Permute2x128(u0, u4, 0x20), 0, ref output, ref residual, outputPitch, hasResidual, lanes, ref bias, hasBias, activation);
-        StoreChannel(Avx.Permute2x128(u1, u5, 0x20), 1, ref output, ref residual, outputPitch, hasResidual, lanes, ref bias, hasBias, activation);
-        StoreChannel(Avx.Permute2x128(u2, u6, 0x20), 2, ref output, ref residual, outputPitch, hasResidual, lanes, ref bias, hasBias, activation);
-        StoreChannel(Avx.Permute2x128(u3, u7, 0x20), 3, ref output, ref residual, outputPitch, hasResidual, lanes, ref bias, hasBias, activation);
-        StoreChannel(Avx.Permute2x128(u0, u4, 0x31), 4, ref output, ref residual, outputPitch, hasResidual, lanes, ref bias, hasBias, activation);
-        StoreChannel(Avx.Permute2x128(u1, u5, 0x31), 5, ref output, ref residual, outputPitch, hasResidual, lanes, ref bias, hasBias, activation);
-        StoreChannel(Avx.Permute2x128(u2, u6, 0x31), 6, ref output, ref residual, outputPitch, hasResidual, lanes, ref bias, hasBias, activation);
-        StoreChannel(Avx.Permute2x128(u3, u7, 0x31), 7, ref output, ref residual, outputPitch, hasResidual, lanes, ref bias, hasBias, activation);
+        StoreChannel(Avx.Permute2x128(u0, u4, 0x20), 0, ref output, ref residual, outputPitch, hasResidual, firstLane, lanes, ref bias, hasBias, activation);
+        StoreChannel(Avx.Permute2x128(u1, u5, 0x20), 1, ref output, ref residual, outputPitch, hasResidual, firstLane, lanes, ref bias, hasBias, activation);
+        StoreChannel(Avx.Permute2x128(u2, u6, 0x20), 2, ref output, ref residual, outputPitch, hasResidual, firstLane, lanes, ref bias, hasBias, activation);
+        StoreChannel(Avx.Permute2x128(u3, u7, 0x20), 3, ref output, ref residual, outputPitch, hasResidual, firstLane, lanes, ref bias, hasBias, activation);
+        StoreChannel(Avx.Permute2x128(u0, u4, 0x31), 4, ref output, ref residual, outputPitch, hasResidual, firstLane, lanes, ref bias, hasBias, activation);
+        StoreChannel(Avx.Permute2x128(u1, u5, 0x31), 5, ref output, ref residual, outputPitch, hasResidual, firstLane, lanes, ref bias, hasBias, activation);
+        StoreChannel(Avx.Permute2x128(u2, u6, 0x31), 6, ref output, ref residual, outputPitch, hasResidual, firstLane, lanes, ref bias, hasBias, activation);
+        StoreChannel(Avx.Permute2x128(u3, u7, 0x31), 7, ref output, ref residual, outputPitch, hasResidual, firstLane, lanes, ref bias, hasBias, activation);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreChannel(Vector256<float> sum, int c, ref float output, ref float residual, nint outputPitch,
-        bool hasResidual, int lanes, ref float bias, bool hasBias, ConvActivation activation)
+        bool hasResidual, int firstLane, int lanes, ref float bias, bool hasBias, ConvActivation activation)
     {
         if (hasBias) sum += Vector256.Create(Unsafe.Add(ref bias, c));
         ref float y = ref Unsafe.Add(ref output, c * outputPitch);
         ref float r = ref Unsafe.Add(ref residual, c * outputPitch);
-        if (lanes == 8) Full(sum, ref y, ref r, hasResidual, activation);
-        else Partial(sum, ref y, ref r, hasResidual, lanes, activation);
+        if (lanes == 8 && firstLane == 0) Full(sum, ref y, ref r, hasResidual, activation);
+        else Lanes(sum, ref y, ref r, hasResidual, firstLane, lanes, activation);
     }
 
     /// <summary>The activation of one float, NaN-propagating.</summary>

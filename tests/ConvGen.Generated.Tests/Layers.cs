@@ -2,7 +2,7 @@ using ConvGen;
 
 // Layers compiled into the test project, each checked against the reference. Together they cover channels per
 // group 1, 2, 3, 4, 8, 16, 32, 64; K 1, 3, 5, 7; stride 1-3; padding 0-3; dilation 1-2; bias; every activation;
-// depthwise with multiplier 2; depthwise read in place; flat rows read without padding; the fused shuffle; blocks of 8 with a remainder; and chunked input channels.
+// depthwise with multiplier 2; depthwise read in place; flat rows read without padding; row tiles; the fused shuffle; blocks of 8 with a remainder; and chunked input channels.
 namespace ConvGen.Generated.Tests.Layers
 {
     [GroupedConv(Cin = 256, Cout = 256, K = 3, Groups = 32, Padding = 1)]
@@ -26,6 +26,7 @@ namespace ConvGen.Generated.Tests.Layers
     [GroupedConv(Cin = 32, Cout = 32, K = 3, Groups = 2, Stride = 2, Padding = 1)]
     public partial class Wide16Stride2 { }
 
+    // 32 output channels a group, 3x3 with stride 1: row tiles on 32-register machines.
     [GroupedConv(Cin = 64, Cout = 64, K = 3, Groups = 2, Padding = 1, Bias = true)]
     public partial class Wide32 { }
 
@@ -79,6 +80,10 @@ namespace ConvGen.Generated.Tests.Layers
 
     [GroupedConv(Cin = 32, Cout = 32, K = 3, Groups = 2, Padding = 1, Bias = true, Activation = ConvActivation.Relu6, ShuffleOutput = true)]
     public partial class UnpaddedTwoBlocksShuffled { }
+
+    // Row tiles (16 output channels × 7 positions of a row, no tap in the padding computed): 16 and 48 channels a group.
+    [GroupedConv(Cin = 16, Cout = 96, K = 3, Groups = 2, Padding = 1, Bias = true, Activation = ConvActivation.Relu)]
+    public partial class Rows48PerGroup { }
 
     // Position tiles whose first and last rows skip the tap row in the padding, with dilation 2.
     [GroupedConv(Cin = 4, Cout = 32, K = 3, Padding = 2, Dilation = 2, Bias = true, Activation = ConvActivation.Relu)]

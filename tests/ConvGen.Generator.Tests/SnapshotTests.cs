@@ -15,6 +15,7 @@ public class SnapshotTests
         { "BiasRelu6", "[GroupedConv(Cin = 24, Cout = 48, K = 3, Groups = 24, Padding = 1, Bias = true, Activation = ConvActivation.Relu6)] internal sealed partial class BiasRelu6 { }" },
         { "K7Stem", "[GroupedConv(Cin = 3, Cout = 24, K = 7, Stride = 2, Padding = 3, Activation = ConvActivation.Relu)] public partial class K7Stem { }" },
         { "Shuffle", "[GroupedConv(Cin = 12, Cout = 12, K = 1, Groups = 4, ShuffleOutput = true)] public partial class Shuffle { }" },
+        { "RowTiles16", "[GroupedConv(Cin = 8, Cout = 32, K = 3, Groups = 2, Padding = 1, Bias = true)] public partial class RowTiles16 { }" },
     };
 
     [Theory]

@@ -51,6 +51,7 @@ public static class Kernels
         all.Add(new("Generated DilatedNoPadding", DilatedNoPadding.Spec, (w, b) => new DilatedNoPadding(w, b)));
         all.Add(new("Generated Seed", Seed.Spec, (w, b) => new Seed(w, b)));
         all.Add(new("Generated PositionTiles", PositionTiles.Spec, (w, b) => new PositionTiles(w, b)));
+        all.Add(new("Generated RowTiles", RowTiles.Spec, (w, b) => new RowTiles(w, b)));
         all.Add(new("Generated DepthwiseStride2", DepthwiseStride2.Spec, (w, b) => new DepthwiseStride2(w, b)));
         return all;
     }
@@ -108,6 +109,10 @@ internal sealed partial class DilatedNoPadding { }
 [GroupedConv(Cin = 256, Cout = 256, K = 3, Groups = 32, Padding = 1)]
 internal sealed partial class Seed { }
 
-// 32 output channels a group: position tiles on 32-register machines.
-[GroupedConv(Cin = 32, Cout = 64, K = 3, Groups = 2, Padding = 1, Bias = true, Activation = ConvActivation.Relu)]
+// 32 output channels a group, dilation 2: position tiles on 32-register machines.
+[GroupedConv(Cin = 32, Cout = 64, K = 3, Groups = 2, Padding = 2, Dilation = 2, Bias = true, Activation = ConvActivation.Relu)]
 internal sealed partial class PositionTiles { }
+
+// 16 output channels a group: row tiles on 32-register machines (rows at least 14 wide, every weight finite).
+[GroupedConv(Cin = 32, Cout = 32, K = 3, Groups = 2, Padding = 1, Bias = true, Activation = ConvActivation.Relu6)]
+internal sealed partial class RowTiles { }

@@ -33,7 +33,8 @@ public static class NonFinite
         var random = new Random(seed);
         float[] weights = Kernels.RandomArray(random, spec.WeightLength);
         float[] bias = Kernels.RandomArray(random, spec.BiasLength);
-        int height = Math.Max(spec.MinInputSize, 7), width = Math.Max(spec.MinInputSize, 13), batch = 2;
+        // Rows of 15: not whole vectors, and wide enough for row tiles (two of 7 positions, the last overlapping).
+        int height = Math.Max(spec.MinInputSize, 7), width = Math.Max(spec.MinInputSize, 15), batch = 2;
         float[] input = Kernels.RandomArray(random, (int)spec.InputLength(height, width, batch));
         bool useResidual = poison == Poison.ResidualInfinities || (poison == Poison.BiasOrResidualNaN && !spec.Bias) || seed % 2 == 1;
         float[]? residual = useResidual ? Kernels.RandomArray(random, (int)spec.OutputLength(height, width, batch)) : null;
