@@ -642,15 +642,15 @@ public sealed partial class GroupedConvGenerator
             w.WriteLine($"nint width = args.RowPitch, last = width - {n};");
             w.WriteLine("if (last == 0)");
             w.WriteLine("{");
-            w.WriteLine($"    for (nint row = 0; row < args.Count; row += width) {RowTileName(m, "Only", suffix)}(ref args, row, 0);");
+            w.WriteLine($"    for (nint row = 0; row < args.Count; row += width) {RowTileName(m, "Only", suffix)}(ref args, row);");
             w.WriteLine("    return;");
             w.WriteLine("}");
             w.WriteLine("for (nint row = 0; row < args.Count; row += width)");
             w.WriteLine("{");
             w.Indent++;
-            w.WriteLine($"{RowTileName(m, "First", suffix)}(ref args, row, 0);");
+            w.WriteLine($"{RowTileName(m, "First", suffix)}(ref args, row);");
             w.WriteLine($"nint column = {n};");
-            w.WriteLine($"for (; column < last; column += {n}) {RowTileName(m, "Middle", suffix)}(ref args, row + column, 0);");
+            w.WriteLine($"for (; column < last; column += {n}) {RowTileName(m, "Middle", suffix)}(ref args, row + column);");
             w.WriteLine($"{RowTileName(m, "Last", suffix)}(ref args, row + last, (int)(column - last));");
             w.Indent--;
             w.WriteLine("}");
@@ -682,9 +682,9 @@ public sealed partial class GroupedConvGenerator
                     (first && last ? ", the whole row: the taps left and right of it are left out"
                         : first ? ", the row's first: the taps left of the row are left out" : last ? ", the row's last: the taps right of the row are left out" : "") +
                     (skipRow >= 0 ? $"; tap row {skipRow}, in the padding, is skipped" : "") +
-                    "; stores positions from <paramref name=\"firstLane\"/>.</summary>");
+                    (last && !first ? "; stores its positions from <paramref name=\"firstLane\"/> (those before it are the tile before's)" : "") + ".</summary>");
         w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        w.WriteLine($"private static void {RowTileName(m, place, TileMethod.SkippedRowSuffix(skipRow))}(ref global::ConvGen.TileArgs args, nint at, int firstLane)");
+        w.WriteLine($"private static void {RowTileName(m, place, TileMethod.SkippedRowSuffix(skipRow))}(ref global::ConvGen.TileArgs args, nint at{(last && !first ? ", int firstLane" : "")})");
         w.WriteLine("{");
         w.Indent++;
         w.WriteLine("nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;");
@@ -732,11 +732,18 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine($"ref float y = ref {Unsafe}.Add(ref args.Output, at);");
         w.WriteLine($"ref float res = ref {Unsafe}.Add(ref args.Residual, at);");
         for (int v = 0; v < m.Vectors; v++)
+        for (int c = 0; c < n; c += 8)
         {
-            string Ref(string name, string step) => v == 0 ? $"ref {name}" : $"ref {Unsafe}.Add(ref {name}, {8 * v}{step})";
-            string values = string.Join(", ", Enumerable.Range(0, 8).Select(p => p < n ? $"p{p}v{v}" : $"{V}<float>.Zero"));
-            w.WriteLine($"global::ConvGen.TileStore.Transposed({values}, {Ref("y", " * outputPitch")}, {Ref("res", " * outputPitch")}, " +
-                        $"outputPitch, args.HasResidual, firstLane, {n}, {Ref("args.Bias", "")}, {Bool(s.Bias)}, {activation});");
+            // Channels 8v … 8v + 7 at positions c … c + 7.
+            string Ref(string name, bool output)
+            {
+                string offset = string.Join(" + ", new[] { v > 0 ? (output ? $"{8 * v} * outputPitch" : $"{8 * v}") : "", c > 0 && output ? $"{c}" : "" }.Where(t => t.Length > 0));
+                return offset.Length == 0 ? $"ref {name}" : $"ref {Unsafe}.Add(ref {name}, {offset})";
+            }
+            string values = string.Join(", ", Enumerable.Range(c, 8).Select(p => p < n ? $"p{p}v{v}" : $"{V}<float>.Zero"));
+            string firstLane = !last || first ? "0" : c == 0 ? "firstLane" : $"global::System.Math.Max(0, firstLane - {c})";
+            w.WriteLine($"global::ConvGen.TileStore.Transposed({values}, {Ref("y", true)}, {Ref("res", true)}, " +
+                        $"outputPitch, args.HasResidual, {firstLane}, {System.Math.Min(8, n - c)}, {Ref("args.Bias", false)}, {Bool(s.Bias)}, {activation});");
         }
         w.Indent--;
         w.WriteLine("}");

@@ -37,10 +37,10 @@ internal readonly record struct PositionTile(int Channels, int Positions, int Ch
 }
 
 /// <summary>
-/// The row tile of a flat layer that reads unpadded rows with 16 output channels a group (or a multiple): 16 output
-/// channels (two blocks of 8) × <see cref="Positions"/> consecutive positions of one row, vectorised over the
-/// channels, one input channel × every tap unrolled. Each input float broadcast feeds the taps of every position it
-/// is in (up to K × 2 FMAs), and the row's first and last tiles leave out the taps whose column is in the padding.
+/// The row tile of a flat layer that reads unpadded rows: <see cref="Channels"/> output channels (blocks of 8) ×
+/// <see cref="Positions"/> consecutive positions of one row, vectorised over the channels, one input channel ×
+/// every tap unrolled. Each input float broadcast feeds the taps of every position it
+/// is in (K FMAs a block), and the row's first and last tiles leave out the taps whose column is in the padding.
 /// </summary>
 internal readonly record struct RowTile(int Channels, int Positions)
 {
@@ -119,19 +119,21 @@ internal static class TilePlanner
                 methods[i] = methods[i] with { UnpaddedRows = true, ChunkChannels = chunk, Chunks = spec.CinPerGroup / chunk };
             }
         return new KernelPlan(spec, registers, new EquatableArray<PlannedBlock>(blocks), new EquatableArray<TileMethod>(methods),
-            positions, registers >= WideRegisters && InPlace(spec, methods), rows ? new RowTile(16, 7) : null);
+            positions, registers >= WideRegisters && InPlace(spec, methods), rows ? new RowTile(spec.CoutPerGroup % 16 == 0 ? 16 : 8, spec.CoutPerGroup % 16 == 0 ? 7 : 28) : null);
     }
 
     /// <summary>
-    /// The row tile, for layers whose flat tiles read unpadded rows, with no dilation and output channels per group a
-    /// multiple of 16: 16 channels × 7 positions of a row (14 accumulators, 6 weight vectors for a tap row's 3 taps,
-    /// a broadcast: 21 of 32 registers). Each input float is broadcast once for the taps of the positions it is in,
-    /// and no tap in the padding is computed (flat tiles compute the column taps in the padding as zeros, and their
-    /// 16-wide tiles leave lanes idle on rows of 14): ResNeXt 512 at 14x14 0.280 → 0.230 ms, at 28x28 1.11 → 0.97,
-    /// at 56x56 4.30 → 4.04 (hand-written, fastest of 300 calls). 7 positions: rows of 7, 14, 28 and 56 are whole
-    /// tiles; in other rows the last tile overlaps the one before it.
+    /// Whether the layer has row tiles (<see cref="RowTile"/>): layers whose flat tiles read unpadded rows, with no
+    /// dilation and output channels per group a multiple of 8. With a multiple of 16, 16 channels × 7 positions of a
+    /// row (14 accumulators, 6 weight vectors for a tap row's 3 taps, a broadcast: 21 of 32 registers): rows of 7, 14,
+    /// 28 and 56 are whole tiles. Else 8 channels × 28 positions (28 accumulators, 3 weight vectors, a broadcast: all
+    /// 32 registers, none spilled): rows of 28 and 56 are whole tiles. In other rows the last tile overlaps the one
+    /// before it. Each input float is broadcast once for the taps of the positions it is in, and no tap in the padding
+    /// is computed (flat tiles compute the column taps in the padding as zeros, and their 16- or 24-wide tiles leave
+    /// lanes idle on rows of 14 or 28), fastest of 300 calls: ResNeXt 512 at 14x14 0.280 → 0.240 ms, 1024 at 7x7 0.262
+    /// → 0.216, the seed layer at 56x56 1.084 → 1.069 and at 28x28 0.287 → 0.266 (8 × 14 tiles: 1.084 and 0.273).
     /// </summary>
-    private static bool RowTiles(LayerSpec spec) => spec.Dilation == 1 && spec.CoutPerGroup % 16 == 0;
+    private static bool RowTiles(LayerSpec spec) => spec.Dilation == 1 && spec.CoutPerGroup % 8 == 0;
 
     /// <summary>
     /// Whether the flat tiles read rows without padding columns (32 registers; no position tile): layers with

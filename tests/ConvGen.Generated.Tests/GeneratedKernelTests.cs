@@ -163,11 +163,14 @@ public class GeneratedKernelTests
     }
 
     /// <summary>
-    /// Row tiles (16 output channels a group or a multiple, stride 1, 3x3): rows narrower than a tile run in flat
-    /// tiles (1 to 6), rows of one tile (7), whole tiles (14, 28), a last tile overlapping the one before (8, 13, 15 to
-    /// 27, 29, 61), heights from 1 (every row a border row) up, batches, residual, and bands cut for two threads.
+    /// Row tiles (8 output channels a group or a multiple, stride 1, 3x3; 16 × 7 or 8 × 28): rows narrower than a
+    /// tile run in flat tiles (1 to 6; to 27 for 8 × 28), rows of one tile (7; 28), whole tiles (14, 28; 56), a last
+    /// tile overlapping the one before (8, 13, 15 to 27, 29, 61; 29, 61), heights from 1 (every row a border row) up,
+    /// batches, residual, and bands cut for two threads.
     /// </summary>
     [Theory]
+    [InlineData(nameof(Seed), 1)]
+    [InlineData(nameof(Seed), -1)]
     [InlineData(nameof(UnpaddedTwoBlocksShuffled), 1)]
     [InlineData(nameof(Rows48PerGroup), 1)]
     [InlineData(nameof(Wide32), 1)]
@@ -180,16 +183,18 @@ public class GeneratedKernelTests
         [
             new(1, 1), new(2, 5, 1, Residual: true), new(3, 6), new(4, 7, 1, Residual: true), new(1, 7, 2), new(7, 7), new(5, 8, 2), new(1, 14), new(2, 13, 2), new(3, 15, 1, Residual: true), new(4, 16), new(5, 20, 2, Residual: true), new(6, 21),
             new(7, 22), new(8, 27, 1, Residual: true), new(9, 28, 2), new(10, 29), new(14, 14, 1, Residual: true), new(13, 61, 2),
+            new(3, 56, 1, Residual: true), new(2, 57),
         ];
         CheckSizes(name, degree, sizes);
     }
 
     /// <summary>
     /// A row's last row tile overlaps the one before it when the width is not a multiple of 7 and stores only the
-    /// positions not stored yet: with the residual given as the output, every width from 7 to 22 gives what a
-    /// separate residual gives (it would be added twice otherwise).
+    /// positions not stored yet: with the residual given as the output, widths from 7 to 22 and 28 to 31, and 57,
+    /// give what a separate residual gives (it would be added twice otherwise).
     /// </summary>
     [Theory]
+    [InlineData(nameof(Seed))]
     [InlineData(nameof(UnpaddedTwoBlocksShuffled))]
     [InlineData(nameof(Rows48PerGroup))]
     public void RowTilesTakeTheOutputAsResidual(string name)
@@ -199,7 +204,7 @@ public class GeneratedKernelTests
         float[] weights = Enumerable.Range(0, spec.WeightLength).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
         float[] bias = Enumerable.Range(0, spec.BiasLength).Select(_ => (float)random.NextDouble()).ToArray();
         IConvKernel kernel = create(weights, bias);
-        for (int width = 7; width <= 22; width++)
+        foreach (int width in Enumerable.Range(7, 16).Concat([28, 29, 30, 31, 57]))
         {
             const int height = 5;
             float[] input = Enumerable.Range(0, (int)spec.InputLength(height, width, 2)).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();

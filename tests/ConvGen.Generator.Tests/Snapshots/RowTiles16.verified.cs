@@ -5455,14 +5455,14 @@ namespace Models
             nint width = args.RowPitch, last = width - 7;
             if (last == 0)
             {
-                for (nint row = 0; row < args.Count; row += width) Tile_16co_7px_RowOnly(ref args, row, 0);
+                for (nint row = 0; row < args.Count; row += width) Tile_16co_7px_RowOnly(ref args, row);
                 return;
             }
             for (nint row = 0; row < args.Count; row += width)
             {
-                Tile_16co_7px_RowFirst(ref args, row, 0);
+                Tile_16co_7px_RowFirst(ref args, row);
                 nint column = 7;
-                for (; column < last; column += 7) Tile_16co_7px_RowMiddle(ref args, row + column, 0);
+                for (; column < last; column += 7) Tile_16co_7px_RowMiddle(ref args, row + column);
                 Tile_16co_7px_RowLast(ref args, row + last, (int)(column - last));
             }
         }
@@ -5473,14 +5473,14 @@ namespace Models
             nint width = args.RowPitch, last = width - 7;
             if (last == 0)
             {
-                for (nint row = 0; row < args.Count; row += width) Tile_16co_7px_RowOnly_NoTopRow(ref args, row, 0);
+                for (nint row = 0; row < args.Count; row += width) Tile_16co_7px_RowOnly_NoTopRow(ref args, row);
                 return;
             }
             for (nint row = 0; row < args.Count; row += width)
             {
-                Tile_16co_7px_RowFirst_NoTopRow(ref args, row, 0);
+                Tile_16co_7px_RowFirst_NoTopRow(ref args, row);
                 nint column = 7;
-                for (; column < last; column += 7) Tile_16co_7px_RowMiddle_NoTopRow(ref args, row + column, 0);
+                for (; column < last; column += 7) Tile_16co_7px_RowMiddle_NoTopRow(ref args, row + column);
                 Tile_16co_7px_RowLast_NoTopRow(ref args, row + last, (int)(column - last));
             }
         }
@@ -5491,21 +5491,21 @@ namespace Models
             nint width = args.RowPitch, last = width - 7;
             if (last == 0)
             {
-                for (nint row = 0; row < args.Count; row += width) Tile_16co_7px_RowOnly_NoBottomRow(ref args, row, 0);
+                for (nint row = 0; row < args.Count; row += width) Tile_16co_7px_RowOnly_NoBottomRow(ref args, row);
                 return;
             }
             for (nint row = 0; row < args.Count; row += width)
             {
-                Tile_16co_7px_RowFirst_NoBottomRow(ref args, row, 0);
+                Tile_16co_7px_RowFirst_NoBottomRow(ref args, row);
                 nint column = 7;
-                for (; column < last; column += 7) Tile_16co_7px_RowMiddle_NoBottomRow(ref args, row + column, 0);
+                for (; column < last; column += 7) Tile_16co_7px_RowMiddle_NoBottomRow(ref args, row + column);
                 Tile_16co_7px_RowLast_NoBottomRow(ref args, row + last, (int)(column - last));
             }
         }
         
-        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the row's first: the taps left of the row are left out; stores positions from <paramref name="firstLane"/>.</summary>
+        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the row's first: the taps left of the row are left out.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_16co_7px_RowFirst(ref global::ConvGen.TileArgs args, nint at, int firstLane)
+        private static void Tile_16co_7px_RowFirst(ref global::ConvGen.TileArgs args, nint at)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
             // The middle tap row at the tile's first position (the input starts a row above it, a column left of the row).
@@ -5691,13 +5691,13 @@ namespace Models
             }
             ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
             ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
-            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, firstLane, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
-            global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, firstLane, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, 0, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, 0, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators); stores positions from <paramref name="firstLane"/>.</summary>
+        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_16co_7px_RowMiddle(ref global::ConvGen.TileArgs args, nint at, int firstLane)
+        private static void Tile_16co_7px_RowMiddle(ref global::ConvGen.TileArgs args, nint at)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
             // The middle tap row at the tile's first position (the input starts a row above it, a column left of the row).
@@ -5892,11 +5892,11 @@ namespace Models
             }
             ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
             ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
-            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, firstLane, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
-            global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, firstLane, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, 0, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, 0, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the row's last: the taps right of the row are left out; stores positions from <paramref name="firstLane"/>.</summary>
+        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the row's last: the taps right of the row are left out; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Tile_16co_7px_RowLast(ref global::ConvGen.TileArgs args, nint at, int firstLane)
         {
@@ -6088,9 +6088,9 @@ namespace Models
             global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, firstLane, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the whole row: the taps left and right of it are left out; stores positions from <paramref name="firstLane"/>.</summary>
+        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the whole row: the taps left and right of it are left out.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_16co_7px_RowOnly(ref global::ConvGen.TileArgs args, nint at, int firstLane)
+        private static void Tile_16co_7px_RowOnly(ref global::ConvGen.TileArgs args, nint at)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
             // The middle tap row at the tile's first position (the input starts a row above it, a column left of the row).
@@ -6267,13 +6267,13 @@ namespace Models
             }
             ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
             ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
-            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, firstLane, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
-            global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, firstLane, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, 0, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, 0, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the row's first: the taps left of the row are left out; tap row 0, in the padding, is skipped; stores positions from <paramref name="firstLane"/>.</summary>
+        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the row's first: the taps left of the row are left out; tap row 0, in the padding, is skipped.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_16co_7px_RowFirst_NoTopRow(ref global::ConvGen.TileArgs args, nint at, int firstLane)
+        private static void Tile_16co_7px_RowFirst_NoTopRow(ref global::ConvGen.TileArgs args, nint at)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
             // The middle tap row at the tile's first position (the input starts at the middle tap row, a column left of the row).
@@ -6404,13 +6404,13 @@ namespace Models
             }
             ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
             ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
-            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, firstLane, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
-            global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, firstLane, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, 0, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, 0, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators); tap row 0, in the padding, is skipped; stores positions from <paramref name="firstLane"/>.</summary>
+        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators); tap row 0, in the padding, is skipped.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_16co_7px_RowMiddle_NoTopRow(ref global::ConvGen.TileArgs args, nint at, int firstLane)
+        private static void Tile_16co_7px_RowMiddle_NoTopRow(ref global::ConvGen.TileArgs args, nint at)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
             // The middle tap row at the tile's first position (the input starts at the middle tap row, a column left of the row).
@@ -6547,11 +6547,11 @@ namespace Models
             }
             ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
             ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
-            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, firstLane, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
-            global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, firstLane, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, 0, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, 0, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the row's last: the taps right of the row are left out; tap row 0, in the padding, is skipped; stores positions from <paramref name="firstLane"/>.</summary>
+        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the row's last: the taps right of the row are left out; tap row 0, in the padding, is skipped; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Tile_16co_7px_RowLast_NoTopRow(ref global::ConvGen.TileArgs args, nint at, int firstLane)
         {
@@ -6688,9 +6688,9 @@ namespace Models
             global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, firstLane, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the whole row: the taps left and right of it are left out; tap row 0, in the padding, is skipped; stores positions from <paramref name="firstLane"/>.</summary>
+        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the whole row: the taps left and right of it are left out; tap row 0, in the padding, is skipped.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_16co_7px_RowOnly_NoTopRow(ref global::ConvGen.TileArgs args, nint at, int firstLane)
+        private static void Tile_16co_7px_RowOnly_NoTopRow(ref global::ConvGen.TileArgs args, nint at)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
             // The middle tap row at the tile's first position (the input starts at the middle tap row, a column left of the row).
@@ -6815,13 +6815,13 @@ namespace Models
             }
             ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
             ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
-            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, firstLane, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
-            global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, firstLane, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, 0, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, 0, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the row's first: the taps left of the row are left out; tap row 2, in the padding, is skipped; stores positions from <paramref name="firstLane"/>.</summary>
+        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the row's first: the taps left of the row are left out; tap row 2, in the padding, is skipped.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_16co_7px_RowFirst_NoBottomRow(ref global::ConvGen.TileArgs args, nint at, int firstLane)
+        private static void Tile_16co_7px_RowFirst_NoBottomRow(ref global::ConvGen.TileArgs args, nint at)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
             // The middle tap row at the tile's first position (the input starts a row above it, a column left of the row).
@@ -6952,13 +6952,13 @@ namespace Models
             }
             ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
             ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
-            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, firstLane, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
-            global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, firstLane, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, 0, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, 0, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators); tap row 2, in the padding, is skipped; stores positions from <paramref name="firstLane"/>.</summary>
+        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators); tap row 2, in the padding, is skipped.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_16co_7px_RowMiddle_NoBottomRow(ref global::ConvGen.TileArgs args, nint at, int firstLane)
+        private static void Tile_16co_7px_RowMiddle_NoBottomRow(ref global::ConvGen.TileArgs args, nint at)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
             // The middle tap row at the tile's first position (the input starts a row above it, a column left of the row).
@@ -7095,11 +7095,11 @@ namespace Models
             }
             ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
             ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
-            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, firstLane, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
-            global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, firstLane, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, 0, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, 0, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the row's last: the taps right of the row are left out; tap row 2, in the padding, is skipped; stores positions from <paramref name="firstLane"/>.</summary>
+        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the row's last: the taps right of the row are left out; tap row 2, in the padding, is skipped; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Tile_16co_7px_RowLast_NoBottomRow(ref global::ConvGen.TileArgs args, nint at, int firstLane)
         {
@@ -7236,9 +7236,9 @@ namespace Models
             global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, firstLane, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the whole row: the taps left and right of it are left out; tap row 2, in the padding, is skipped; stores positions from <paramref name="firstLane"/>.</summary>
+        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the whole row: the taps left and right of it are left out; tap row 2, in the padding, is skipped.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_16co_7px_RowOnly_NoBottomRow(ref global::ConvGen.TileArgs args, nint at, int firstLane)
+        private static void Tile_16co_7px_RowOnly_NoBottomRow(ref global::ConvGen.TileArgs args, nint at)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
             // The middle tap row at the tile's first position (the input starts a row above it, a column left of the row).
@@ -7363,8 +7363,8 @@ namespace Models
             }
             ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
             ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
-            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, firstLane, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
-            global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, firstLane, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, 0, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, 0, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
         }
     }
 }
