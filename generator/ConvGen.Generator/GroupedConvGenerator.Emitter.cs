@@ -613,15 +613,16 @@ public sealed partial class GroupedConvGenerator
     }
 
     /// <summary>
-    /// The row tiles: each row of the segment in tiles of <c>m.Positions</c> positions, the first from the row's first
-    /// column (without the taps left of the row), the last ending at its last (without the taps right of it; it
-    /// overlaps the one before when the width is not a multiple of the tile, and stores only the positions not
-    /// stored yet); the first and last rows of the input without the tap row in the padding.
+    /// The row tiles: each output row of the segment in tiles of <c>m.Positions</c> positions, the first from the row's
+    /// first column (without the taps left of the input), the last ending at its last (without the taps right of the
+    /// input, when they lie in the padding; it overlaps the one before when the width is not a multiple of the tile,
+    /// and stores only the positions not stored yet); the first and last rows of the input without the tap row in the
+    /// padding.
     /// </summary>
     private static void EmitRows(IndentedTextWriter w, LayerSpec s, RowTile m)
     {
-        int n = m.Positions;
-        w.WriteLine($"/// <summary>{m.Channels} output channels over a segment of whole rows, in tiles of {n} positions of a row.</summary>");
+        int n = m.Positions, stride = s.Stride;
+        w.WriteLine($"/// <summary>{m.Channels} output channels over a segment of whole output rows, in tiles of {n} positions of a row.</summary>");
         w.WriteLine($"private static void {m.Name}(ref global::ConvGen.TileArgs args)");
         w.WriteLine("{");
         w.Indent++;
@@ -634,24 +635,31 @@ public sealed partial class GroupedConvGenerator
         foreach (int skipRow in skipRows)
         {
             string suffix = TileMethod.SkippedRowSuffix(skipRow);
+            string Tile(string place) => RowTileName(m, place, suffix);
             w.WriteLine();
             w.WriteLine($"/// <summary>Rows of the segment{(skipRow >= 0 ? $" without tap row {skipRow} (in the padding)" : "")}: the first, middle and last tiles of each.</summary>");
             w.WriteLine($"private static void {m.Name}{(skipRow < 0 ? "_AllRows" : suffix)}(ref global::ConvGen.TileArgs args)");
             w.WriteLine("{");
             w.Indent++;
-            w.WriteLine($"nint width = args.RowPitch, last = width - {n};");
-            w.WriteLine("if (last == 0)");
-            w.WriteLine("{");
-            w.WriteLine($"    for (nint row = 0; row < args.Count; row += width) {RowTileName(m, "Only", suffix)}(ref args, row);");
-            w.WriteLine("    return;");
-            w.WriteLine("}");
-            w.WriteLine("for (nint row = 0; row < args.Count; row += width)");
+            w.WriteLine($"nint width = args.OutputRowPitch, step = {(stride == 1 ? "" : $"{stride} * ")}args.RowPitch, last = width - {n};");
+            string lastTile = Tile("Last"), onlyTile = Tile("Only");
+            if (stride > 1)
+            {
+                w.WriteLine("// Whether the last position's right tap lies in the padding (else the input has a column past it).");
+                w.WriteLine($"bool right = {stride} * (width - 1) + 2 > args.RowPitch;");
+            }
+            w.WriteLine("for (nint output = 0, input = 0; output < args.Count; output += width, input += step)");
             w.WriteLine("{");
             w.Indent++;
-            w.WriteLine($"{RowTileName(m, "First", suffix)}(ref args, row);");
+            if (stride == 1) w.WriteLine($"if (last == 0) {{ {onlyTile}(ref args, input, output, 0); continue; }}");
+            else w.WriteLine($"if (last == 0) {{ if (right) {onlyTile}(ref args, input, output, 0); else {Tile("First")}(ref args, input, output, 0); continue; }}");
+            w.WriteLine($"{Tile("First")}(ref args, input, output, 0);");
             w.WriteLine($"nint column = {n};");
-            w.WriteLine($"for (; column < last; column += {n}) {RowTileName(m, "Middle", suffix)}(ref args, row + column);");
-            w.WriteLine($"{RowTileName(m, "Last", suffix)}(ref args, row + last, (int)(column - last));");
+            string Input(string column) => stride == 1 ? $"input + {column}" : $"input + {stride} * {column}";
+            w.WriteLine($"for (; column < last; column += {n}) {Tile("Middle")}(ref args, {Input("column")}, output + column, 0);");
+            string lastCall = $"(ref args, {Input("last")}, output + last, (int)(column - last));";
+            if (stride == 1) w.WriteLine(lastTile + lastCall);
+            else w.WriteLine($"if (right) {lastTile}{lastCall} else {Tile("Middle")}{lastCall}");
             w.Indent--;
             w.WriteLine("}");
             w.Indent--;
@@ -669,34 +677,34 @@ public sealed partial class GroupedConvGenerator
     private static string RowTileName(RowTile m, string place, string suffix) => $"Tile_{m.Channels}co_{m.Positions}px_Row{place}{suffix}";
 
     /// <summary>
-    /// One row tile at position <c>at</c> of the segment (<paramref name="place"/>: First, Middle or Last of its row),
-    /// input channel by input channel; for each tap row, the taps' weights in registers and each input float of the
-    /// row broadcast once for every position and tap it feeds.
+    /// One row tile from input offset <c>input</c> and output offset <c>output</c> (<paramref name="place"/>: First,
+    /// Middle, Last or Only of its row), input channel by input channel; for each tap row, the taps' weights in
+    /// registers and each input float of the row broadcast once for every position and tap it feeds.
     /// </summary>
     private static void EmitRowTile(IndentedTextWriter w, LayerSpec s, RowTile m, string place, int skipRow)
     {
-        int n = m.Positions, k = s.K, blockWeights = s.CinPerGroup * s.Taps * 8, firstRow = skipRow == 0 ? 1 : 0;
+        int n = m.Positions, k = s.K, stride = s.Stride, blockWeights = s.CinPerGroup * s.Taps * 8, firstRow = skipRow == 0 ? 1 : 0;
         bool first = place is "First" or "Only", last = place is "Last" or "Only";
         string activation = "global::ConvGen.ConvActivation." + LayerSpec.ActivationNames[s.Activation];
-        w.WriteLine($"/// <summary>{m.Channels} output channels × {n} positions of a row from position <paramref name=\"at\"/> ({m.Vectors * n} accumulators)" +
-                    (first && last ? ", the whole row: the taps left and right of it are left out"
-                        : first ? ", the row's first: the taps left of the row are left out" : last ? ", the row's last: the taps right of the row are left out" : "") +
+        w.WriteLine($"/// <summary>{m.Channels} output channels × {n} positions of a row ({m.Vectors * n} accumulators)" +
+                    (first && last ? ", the whole row: the taps left and right of the input are left out"
+                        : first ? ", the row's first: the taps left of the input are left out" : last ? ", the row's last: the taps right of the input are left out" : "") +
                     (skipRow >= 0 ? $"; tap row {skipRow}, in the padding, is skipped" : "") +
-                    (last && !first ? "; stores its positions from <paramref name=\"firstLane\"/> (those before it are the tile before's)" : "") + ".</summary>");
+                    "; stores its positions from <paramref name=\"firstLane\"/> (those before it are the tile before's).</summary>");
         w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        w.WriteLine($"private static void {RowTileName(m, place, TileMethod.SkippedRowSuffix(skipRow))}(ref global::ConvGen.TileArgs args, nint at{(last && !first ? ", int firstLane" : "")})");
+        w.WriteLine($"private static void {RowTileName(m, place, TileMethod.SkippedRowSuffix(skipRow))}(ref global::ConvGen.TileArgs args, nint input, nint output, int firstLane)");
         w.WriteLine("{");
         w.Indent++;
         w.WriteLine("nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;");
-        w.WriteLine($"// The middle tap row at the tile's first position (the input starts {(firstRow == 1 ? "at the middle tap row" : "a row above it")}, a column left of the row).");
-        w.WriteLine($"ref float x = ref {Unsafe}.Add(ref args.Input, at + {(firstRow == 1 ? "1" : "width + 1")});");
+        w.WriteLine($"// The middle tap row at the tile's first position's middle tap (the input starts {(firstRow == 1 ? "at the middle tap row" : "a row above it")}).");
+        w.WriteLine($"ref float x = ref {Unsafe}.Add(ref args.Input, {(firstRow == 1 ? "input" : "input + width")});");
         w.WriteLine("ref float w = ref args.Weights;");
         for (int p = 0; p < n; p++) w.WriteLine(Zeros($"p{p}v", m.Vectors));
         w.WriteLine($"{V}<float> b, " + string.Join(", ", Enumerable.Range(0, k).SelectMany(kw => Enumerable.Range(0, m.Vectors).Select(v => $"t{kw}v{v}"))) + ";");
         w.WriteLine($"for (int channel = 0; channel < {s.CinPerGroup}; channel++)");
         w.WriteLine("{");
         w.Indent++;
-        int middle = (k - 1) / 2;
+        int middle = (k - 1) / 2, end = stride * (n - 1);
         for (int kh = 0; kh < k; kh++)
         {
             if (kh == skipRow) continue;
@@ -705,21 +713,21 @@ public sealed partial class GroupedConvGenerator
             for (int kw = 0; kw < k; kw++)
                 for (int v = 0; v < m.Vectors; v++)
                     w.WriteLine($"t{kw}v{v} = {V}.LoadUnsafe(ref w, {v * blockWeights + (kh * k + kw) * 8});");
-            for (int j = -middle; j < n + k - 1 - middle; j++)
+            for (int j = -middle; j <= end + k - 1 - middle; j++)
             {
-                // Input column j (from the tile's first position) feeds position p through tap column kw = j - p + middle.
+                // Input column j (from the tile's first position's middle tap) feeds position p through tap column
+                // kw = j − stride·p + middle; columns left of the first position or right of the last are padding
+                // for the row's first or last tile.
+                if (first && j < 0 || last && j > end) continue;
                 var feeds = new List<(int P, int Kw)>();
                 for (int kw = 0; kw < k; kw++)
                 {
-                    int p = j - kw + middle;
-                    if (p < 0 || p >= n) continue;
-                    if (first && p + kw - middle < 0) continue;
-                    if (last && p + kw - middle > n - 1) continue;
-                    feeds.Add((p, kw));
+                    int offset = j - kw + middle;
+                    if (offset % stride == 0 && offset >= 0 && offset / stride < n) feeds.Add((offset / stride, kw));
                 }
                 if (feeds.Count == 0) continue;
-                string offset = row.Length == 0 ? $"{j}" : j == 0 ? row : j > 0 ? $"{row} + {j}" : $"{row} - {-j}";
-                w.WriteLine($"b = {V}.Create({Unsafe}.Add(ref x, {offset}));");
+                string at = row.Length == 0 ? $"{j}" : j == 0 ? row : j > 0 ? $"{row} + {j}" : $"{row} - {-j}";
+                w.WriteLine($"b = {V}.Create({Unsafe}.Add(ref x, {at}));");
                 foreach ((int p, int kw) in feeds)
                     for (int v = 0; v < m.Vectors; v++)
                         w.WriteLine($"p{p}v{v} = {Fma}(b, t{kw}v{v}, p{p}v{v});");
@@ -729,19 +737,19 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine($"w = ref {Unsafe}.Add(ref w, {s.Taps * 8});");
         w.Indent--;
         w.WriteLine("}");
-        w.WriteLine($"ref float y = ref {Unsafe}.Add(ref args.Output, at);");
-        w.WriteLine($"ref float res = ref {Unsafe}.Add(ref args.Residual, at);");
+        w.WriteLine($"ref float y = ref {Unsafe}.Add(ref args.Output, output);");
+        w.WriteLine($"ref float res = ref {Unsafe}.Add(ref args.Residual, output);");
         for (int v = 0; v < m.Vectors; v++)
         for (int c = 0; c < n; c += 8)
         {
             // Channels 8v … 8v + 7 at positions c … c + 7.
-            string Ref(string name, bool output)
+            string Ref(string name, bool isOutput)
             {
-                string offset = string.Join(" + ", new[] { v > 0 ? (output ? $"{8 * v} * outputPitch" : $"{8 * v}") : "", c > 0 && output ? $"{c}" : "" }.Where(t => t.Length > 0));
+                string offset = string.Join(" + ", new[] { v > 0 ? (isOutput ? $"{8 * v} * outputPitch" : $"{8 * v}") : "", c > 0 && isOutput ? $"{c}" : "" }.Where(t => t.Length > 0));
                 return offset.Length == 0 ? $"ref {name}" : $"ref {Unsafe}.Add(ref {name}, {offset})";
             }
             string values = string.Join(", ", Enumerable.Range(c, 8).Select(p => p < n ? $"p{p}v{v}" : $"{V}<float>.Zero"));
-            string firstLane = !last || first ? "0" : c == 0 ? "firstLane" : $"global::System.Math.Max(0, firstLane - {c})";
+            string firstLane = first ? "0" : c == 0 ? "firstLane" : $"global::System.Math.Max(0, firstLane - {c})";
             w.WriteLine($"global::ConvGen.TileStore.Transposed({values}, {Ref("y", true)}, {Ref("res", true)}, " +
                         $"outputPitch, args.HasResidual, {firstLane}, {System.Math.Min(8, n - c)}, {Ref("args.Bias", false)}, {Bool(s.Bias)}, {activation});");
         }

@@ -108,7 +108,7 @@ internal static class TilePlanner
             blocks.Add(new PlannedBlock(first, channels, index));
         }
         // Layers with row tiles read unpadded rows rather than run position tiles (both vectorise over channels).
-        bool rows = registers >= WideRegisters && UnpaddedRows(spec, methods) && RowTiles(spec);
+        bool rows = registers >= WideRegisters && RowTiles(spec, methods);
         PositionTile? positions = registers >= WideRegisters && !rows ? Positions(spec) : null;
         if (registers >= WideRegisters && positions == null && UnpaddedRows(spec, methods))
             for (int i = 0; i < methods.Count; i++)
@@ -123,8 +123,8 @@ internal static class TilePlanner
     }
 
     /// <summary>
-    /// Whether the layer has row tiles (<see cref="RowTile"/>): layers whose flat tiles read unpadded rows, with no
-    /// dilation and output channels per group a multiple of 8. With a multiple of 16, 16 channels × 7 positions of a
+    /// Whether the layer has row tiles (<see cref="RowTile"/>): 3x3 layers with padding 1, no dilation, output channels
+    /// per group a multiple of 8, and stride 1 (whose flat tiles read unpadded rows) or 2 (enough products per output). With a multiple of 16, 16 channels × 7 positions of a
     /// row (14 accumulators, 6 weight vectors for a tap row's 3 taps, a broadcast: 21 of 32 registers): rows of 7, 14,
     /// 28 and 56 are whole tiles. Else 8 channels × 28 positions (28 accumulators, 3 weight vectors, a broadcast: all
     /// 32 registers, none spilled): rows of 28 and 56 are whole tiles. In other rows the last tile overlaps the one
@@ -132,8 +132,12 @@ internal static class TilePlanner
     /// is computed (flat tiles compute the column taps in the padding as zeros, and their 16- or 24-wide tiles leave
     /// lanes idle on rows of 14 or 28), fastest of 300 calls: ResNeXt 512 at 14x14 0.280 → 0.240 ms, 1024 at 7x7 0.262
     /// → 0.216, the seed layer at 56x56 1.084 → 1.069 and at 28x28 0.287 → 0.266 (8 × 14 tiles: 1.084 and 0.273).
+    /// With stride 2 they read the input where it is (no phase-split copy), each input float feeding 1 or 2 taps a
+    /// block: ResNeXt 256 with stride 2 from 56x56 0.400 → 0.273 ms.
     /// </summary>
-    private static bool RowTiles(LayerSpec spec) => spec.Dilation == 1 && spec.CoutPerGroup % 8 == 0;
+    private static bool RowTiles(LayerSpec spec, List<TileMethod> methods) =>
+        spec.K == 3 && spec.Padding == 1 && spec.Dilation == 1 && spec.CoutPerGroup % 8 == 0
+        && (spec.Stride == 1 ? UnpaddedRows(spec, methods) : spec.Stride == 2 && (long)spec.CinPerGroup * spec.Taps >= ConvRules.FlatMinTerms);
 
     /// <summary>
     /// Whether the flat tiles read rows without padding columns (32 registers; no position tile): layers with

@@ -385,6 +385,11 @@ public static unsafe class ConvEngine
             RunItemUnpadded<TTiles>(in call, item, taps);
             return;
         }
+        if (call.Plan.Spec.Stride == 2 && call.Geometry.Height >= 2 && RowTiles<TTiles>(in call, call.Geometry.OutWidth))
+        {
+            RunItemRows<TTiles>(in call, item);
+            return;
+        }
         ref readonly Geometry geo = ref call.Geometry;
         ConvSpec spec = call.Plan.Spec;
         call.Split(item, out int band, out int g, out int n);
@@ -497,11 +502,13 @@ public static unsafe class ConvEngine
             }
             // The input rows [low, high) the segment reads, from p columns before the first. The last vector's lanes
             // past the segment (at most 7) read their taps too: up to 2p + 7 floats past row high's first, in the last
-            // channel. Rows whose reads would leave the input (the last of the last group) run over a copy.
+            // channel. Rows whose reads would leave the input (the last of the last group) run over a copy. Row tiles
+            // (see RunUnpaddedRows) read nothing outside the input.
             int low = padding == 1 ? from : from - p, past = padding == 2 ? 0 : p;
             float* x = InputRow(in call, n, g, 0, low) - p;
             long room = call.InputEnd - x - (call.CinPerGroup - 1) * plane - 2 * p - 8;
-            int inPlace = x < call.Input ? from : (int)Math.Clamp(room / width + low - past, from, to);
+            int inPlace = RowTiles<TTiles>(in call, width) ? to
+                : x < call.Input ? from : (int)Math.Clamp(room / width + low - past, from, to);
             if (inPlace > from)
             {
                 args.PaddingTapRows = padding;
@@ -542,23 +549,11 @@ public static unsafe class ConvEngine
         args.ChannelPitch = (nint)channelPitch;
         long count = (long)(to - from) * call.Geometry.Width;
         args.FirstRow = from;
-        // Row tiles where the kernel has them: they skip the column taps in the padding, so only with finite weights.
-        if (TTiles.RowTileChannels > 0 && call.FiniteWeights && call.Geometry.Width >= TTiles.RowTilePositions)
+        if (RowTiles<TTiles>(in call, call.Geometry.Width))
         {
             args.Count = (nint)count;
             args.FirstColumn = 0;
-            args.Input = ref x[0];
-            for (int b = 0; b < blocks.Length; b += TTiles.RowTileChannels / 8)
-            {
-                TileBlock block = blocks[b];
-                long at = OutputOffset(in call, n, g, block.FirstChannel, from);
-                args.Block = block;
-                args.Weights = ref call.Weights[call.Plan.WeightOffset(g, b)];
-                args.Bias = ref call.Bias != null ? ref call.Bias[g * call.CoutPerGroup + block.FirstChannel] : ref call.Output[at];
-                args.Output = ref call.Output[at];
-                args.Residual = ref call.Residual != null ? ref call.Residual[at] : ref args.Output;
-                TTiles.RunRows(b, ref args);
-            }
+            RunRowTiles<TTiles>(in call, ref args, n, g, from, x + call.Geometry.Padding);
             return;
         }
         // The first Phase positions on their own, then the rest from there (see Geometry.Phase), when that brings at
@@ -582,6 +577,65 @@ public static unsafe class ConvEngine
                 args.Residual = ref call.Residual != null ? ref call.Residual[at + skip] : ref args.Output;
                 TTiles.Run(b, ref args);
             }
+        }
+    }
+
+    /// <summary>
+    /// Whether the call runs in row tiles (<see cref="ITileKernels.RunRows"/>), for output rows
+    /// <paramref name="outWidth"/> wide: where the kernel has them, with every weight finite (they leave out the taps
+    /// in the padding, which must give NaN times a NaN or infinite weight).
+    /// </summary>
+    private static bool RowTiles<TTiles>(in Call call, int outWidth) where TTiles : ITileKernels =>
+        TTiles.RowTileChannels > 0 && call.FiniteWeights && outWidth >= TTiles.RowTilePositions;
+
+    /// <summary>
+    /// Output rows [from, from + args.Count / OutputRowPitch) in row tiles (<see cref="ITileKernels.RunRows"/>), every
+    /// block: <paramref name="x"/> is the first input channel's first tap row that is read, at its first column.
+    /// </summary>
+    private static void RunRowTiles<TTiles>(in Call call, ref TileArgs args, int n, int g, int from, float* x) where TTiles : ITileKernels
+    {
+        ReadOnlySpan<TileBlock> blocks = call.Plan.Blocks;
+        args.Input = ref x[0];
+        for (int b = 0; b < blocks.Length; b += TTiles.RowTileChannels / 8)
+        {
+            TileBlock block = blocks[b];
+            long at = OutputOffset(in call, n, g, block.FirstChannel, from);
+            args.Block = block;
+            args.Weights = ref call.Weights[call.Plan.WeightOffset(g, b)];
+            args.Bias = ref call.Bias != null ? ref call.Bias[g * call.CoutPerGroup + block.FirstChannel] : ref call.Output[at];
+            args.Output = ref call.Output[at];
+            args.Residual = ref call.Residual != null ? ref call.Residual[at] : ref args.Output;
+            TTiles.RunRows(b, ref args);
+        }
+    }
+
+    /// <summary>
+    /// Computes one (batch item, group, band of output rows) of a stride-2 layer with row tiles, reading the input
+    /// where it is (no copy): output row r reads input rows 2r − 1 … 2r + 1, so row 0 runs without its first tap row
+    /// and, with an odd height, the last row without its last. For every weight finite, output rows at least a tile
+    /// wide and inputs of at least 2 rows.
+    /// </summary>
+    private static void RunItemRows<TTiles>(in Call call, int item) where TTiles : ITileKernels
+    {
+        ref readonly Geometry geo = ref call.Geometry;
+        ConvSpec spec = call.Plan.Spec;
+        call.Split(item, out int band, out int g, out int n);
+        int first = band * geo.BandRows, end = Math.Min(first + geo.BandRows, geo.OutHeight), height = geo.Height;
+        var args = new TileArgs
+        {
+            RowPitch = geo.Width, OutputRowPitch = geo.OutWidth, Rows = 1, ChannelPitch = (nint)((long)height * geo.Width),
+            OutputPitch = (nint)call.OutputChannelPitch, InputChannels = call.CinPerGroup, HasResidual = call.Residual != null,
+            HasBias = call.Bias != null, Activation = spec.Activation, InputHeight = height, FiniteWeights = call.FiniteWeights,
+        };
+        // Rows from `bottom` read the row below the input (odd heights: the last row).
+        int bottom = height / 2;
+        for (int from = first, to; from < end; from = to)
+        {
+            args.PaddingTapRows = from == 0 ? 1 : from >= bottom ? 2 : 0;
+            to = from == 0 ? 1 : from < bottom ? Math.Min(end, bottom) : end;
+            args.FirstRow = from;
+            args.Count = (nint)(to - from) * geo.OutWidth;
+            RunRowTiles<TTiles>(in call, ref args, n, g, from, InputRow(in call, n, g, 0, from == 0 ? 0 : 2 * from - 1));
         }
     }
 

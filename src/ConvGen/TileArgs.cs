@@ -109,18 +109,22 @@ public interface ITileKernels
 
     /// <summary>
     /// Output channels one call of <see cref="RunRows"/> computes (consecutive blocks of 8 from the block it is given),
-    /// or 0 (the default): the kernel has no row tiles. Only kernels that read unpadded rows have them.
+    /// or 0 (the default): the kernel has no row tiles. 3x3 layers with padding 1 and stride 1 (which read unpadded
+    /// rows) or 2 have them.
     /// </summary>
     static virtual int RowTileChannels => 0;
 
-    /// <summary>Positions of a row tile: <see cref="RunRows"/> takes rows at least that wide.</summary>
+    /// <summary>Positions of a row tile: <see cref="RunRows"/> takes output rows at least that wide.</summary>
     static virtual int RowTilePositions => 0;
 
     /// <summary>
     /// Computes <see cref="RowTileChannels"/> output channels from block <paramref name="block"/> over a segment of
-    /// whole rows (<see cref="TileArgs.Count"/> a multiple of <see cref="TileArgs.RowPitch"/>, the input as for
-    /// <see cref="Run"/> with unpadded rows), vectorised over the channels, leaving out every tap in the padding: only
-    /// when every weight is finite (0·∞ must give NaN) and rows are at least <see cref="RowTilePositions"/> wide.
+    /// whole output rows (<see cref="TileArgs.Count"/> a multiple of <see cref="TileArgs.OutputRowPitch"/>),
+    /// vectorised over the channels, reading the input where it is and leaving out every tap in the padding:
+    /// <see cref="TileArgs.Input"/> is the first input channel's first tap row that is read (the second when
+    /// <see cref="TileArgs.PaddingTapRows"/> is 1), at its first column, <see cref="TileArgs.RowPitch"/> floats a row,
+    /// the stride's rows further for each output row. Only when every weight is finite (0·∞ must give NaN) and output
+    /// rows are at least <see cref="RowTilePositions"/> wide.
     /// </summary>
     static virtual void RunRows(int block, ref TileArgs args) => throw new NotSupportedException();
 

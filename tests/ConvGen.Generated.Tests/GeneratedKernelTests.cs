@@ -17,6 +17,7 @@ public class GeneratedKernelTests
         [nameof(Pointwise4PerGroup)] = (Pointwise4PerGroup.Spec, (w, b) => new Pointwise4PerGroup(w, b)),
         [nameof(Pointwise2PerGroupShuffled)] = (Pointwise2PerGroupShuffled.Spec, (w, b) => new Pointwise2PerGroupShuffled(w, b)),
         [nameof(Wide16Stride2)] = (Wide16Stride2.Spec, (w, b) => new Wide16Stride2(w, b)),
+        [nameof(Rows8Stride2)] = (Rows8Stride2.Spec, (w, b) => new Rows8Stride2(w, b)),
         [nameof(Wide32)] = (Wide32.Spec, (w, b) => new Wide32(w, b)),
         [nameof(Positions32Stride2Shuffled)] = (Positions32Stride2Shuffled.Spec, (w, b) => new Positions32Stride2Shuffled(w, b)),
         [nameof(Positions64K5)] = (Positions64K5.Spec, (w, b) => new Positions64K5(w, b)),
@@ -189,14 +190,38 @@ public class GeneratedKernelTests
     }
 
     /// <summary>
+    /// Row tiles with stride 2 (16 × 7 and 8 × 28) read the input where it is: inputs of 1 row (flat tiles instead)
+    /// and 2 up, odd heights (the last row's last tap row in the padding) and even, odd widths (the last position's
+    /// right tap in the padding) and even, output rows narrower than a tile (flat tiles), of one tile, whole tiles and a
+    /// last tile overlapping the one before; batches, residual, and bands cut for two threads.
+    /// </summary>
+    [Theory]
+    [InlineData(nameof(Wide16Stride2), 1)]
+    [InlineData(nameof(Rows8Stride2), 1)]
+    [InlineData(nameof(Positions32Stride2Shuffled), 1)]
+    [InlineData(nameof(Wide16Stride2), -1)]
+    [InlineData(nameof(Rows8Stride2), -1)]
+    public void StrideTwoRowTilesMatchReference(string name, int degree)
+    {
+        HarnessSize[] sizes =
+        [
+            new(1, 15), new(2, 13, 2), new(3, 14, 1, Residual: true), new(4, 15, 2), new(5, 27), new(6, 28, 1, Residual: true),
+            new(7, 29), new(9, 55, 2, Residual: true), new(10, 56), new(11, 57, 1, Residual: true), new(13, 60), new(2, 113),
+        ];
+        CheckSizes(name, degree, sizes);
+    }
+
+    /// <summary>
     /// A row's last row tile overlaps the one before it when the width is not a multiple of 7 and stores only the
-    /// positions not stored yet: with the residual given as the output, widths from 7 to 22 and 28 to 31, and 57,
-    /// give what a separate residual gives (it would be added twice otherwise).
+    /// positions not stored yet: with the residual given as the output, input widths from 7 to 22 and 28 to 31, 57 and
+    /// 113 (stride 1 and 2) give what a separate residual gives (it would be added twice otherwise).
     /// </summary>
     [Theory]
     [InlineData(nameof(Seed))]
     [InlineData(nameof(UnpaddedTwoBlocksShuffled))]
     [InlineData(nameof(Rows48PerGroup))]
+    [InlineData(nameof(Wide16Stride2))]
+    [InlineData(nameof(Rows8Stride2))]
     public void RowTilesTakeTheOutputAsResidual(string name)
     {
         (ConvSpec spec, Func<float[], float[], IConvKernel> create) = Kernels[name];
@@ -204,7 +229,7 @@ public class GeneratedKernelTests
         float[] weights = Enumerable.Range(0, spec.WeightLength).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
         float[] bias = Enumerable.Range(0, spec.BiasLength).Select(_ => (float)random.NextDouble()).ToArray();
         IConvKernel kernel = create(weights, bias);
-        foreach (int width in Enumerable.Range(7, 16).Concat([28, 29, 30, 31, 57]))
+        foreach (int width in Enumerable.Range(7, 16).Concat([28, 29, 30, 31, 57, 113]))
         {
             const int height = 5;
             float[] input = Enumerable.Range(0, (int)spec.InputLength(height, width, 2)).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();

@@ -23,14 +23,19 @@ namespace ConvGen.Generated.Tests.Layers
     [GroupedConv(Cin = 6, Cout = 9, K = 1, Groups = 3, ShuffleOutput = true)]
     public partial class Pointwise2PerGroupShuffled { }
 
+    // Stride 2, 3x3, padding 1: row tiles on 32-register machines (16 × 7, and 8 × 28).
     [GroupedConv(Cin = 32, Cout = 32, K = 3, Groups = 2, Stride = 2, Padding = 1)]
     public partial class Wide16Stride2 { }
+
+    [GroupedConv(Cin = 16, Cout = 16, K = 3, Groups = 2, Stride = 2, Padding = 1, Bias = true, Activation = ConvActivation.Relu6)]
+    public partial class Rows8Stride2 { }
 
     // 32 output channels a group, 3x3 with stride 1: row tiles on 32-register machines.
     [GroupedConv(Cin = 64, Cout = 64, K = 3, Groups = 2, Padding = 1, Bias = true)]
     public partial class Wide32 { }
 
-    // 32 and 64 output channels a group: position tiles (32 channels × 6 positions) on 32-register machines.
+    // 32 and 64 output channels a group: position tiles (32 channels × 6 positions) on 32-register machines, but for
+    // 3x3 layers with padding 1 and stride 1 or 2 (row tiles).
     [GroupedConv(Cin = 64, Cout = 64, K = 3, Groups = 2, Stride = 2, Padding = 1, Activation = ConvActivation.Relu, ShuffleOutput = true)]
     public partial class Positions32Stride2Shuffled { }
 

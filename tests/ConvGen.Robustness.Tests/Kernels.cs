@@ -52,6 +52,7 @@ public static class Kernels
         all.Add(new("Generated Seed", Seed.Spec, (w, b) => new Seed(w, b)));
         all.Add(new("Generated PositionTiles", PositionTiles.Spec, (w, b) => new PositionTiles(w, b)));
         all.Add(new("Generated RowTiles", RowTiles.Spec, (w, b) => new RowTiles(w, b)));
+        all.Add(new("Generated RowTilesStride2", RowTilesStride2.Spec, (w, b) => new RowTilesStride2(w, b)));
         all.Add(new("Generated DepthwiseStride2", DepthwiseStride2.Spec, (w, b) => new DepthwiseStride2(w, b)));
         return all;
     }
@@ -116,3 +117,7 @@ internal sealed partial class PositionTiles { }
 // 16 output channels a group: row tiles on 32-register machines (rows at least 14 wide, every weight finite).
 [GroupedConv(Cin = 32, Cout = 32, K = 3, Groups = 2, Padding = 1, Bias = true, Activation = ConvActivation.Relu6)]
 internal sealed partial class RowTiles { }
+
+// Stride 2: row tiles reading the input in place (16 × 7: output rows of 8 at the robustness tests' width of 15).
+[GroupedConv(Cin = 16, Cout = 32, K = 3, Groups = 2, Stride = 2, Padding = 1, Activation = ConvActivation.Relu)]
+internal sealed partial class RowTilesStride2 { }

@@ -5441,7 +5441,7 @@ namespace Models
             }
         }
         
-        /// <summary>16 output channels over a segment of whole rows, in tiles of 7 positions of a row.</summary>
+        /// <summary>16 output channels over a segment of whole output rows, in tiles of 7 positions of a row.</summary>
         private static void Rows_16co(ref global::ConvGen.TileArgs args)
         {
             if (args.PaddingTapRows == 1) Rows_16co_NoTopRow(ref args);
@@ -5452,64 +5452,52 @@ namespace Models
         /// <summary>Rows of the segment: the first, middle and last tiles of each.</summary>
         private static void Rows_16co_AllRows(ref global::ConvGen.TileArgs args)
         {
-            nint width = args.RowPitch, last = width - 7;
-            if (last == 0)
+            nint width = args.OutputRowPitch, step = args.RowPitch, last = width - 7;
+            for (nint output = 0, input = 0; output < args.Count; output += width, input += step)
             {
-                for (nint row = 0; row < args.Count; row += width) Tile_16co_7px_RowOnly(ref args, row);
-                return;
-            }
-            for (nint row = 0; row < args.Count; row += width)
-            {
-                Tile_16co_7px_RowFirst(ref args, row);
+                if (last == 0) { Tile_16co_7px_RowOnly(ref args, input, output, 0); continue; }
+                Tile_16co_7px_RowFirst(ref args, input, output, 0);
                 nint column = 7;
-                for (; column < last; column += 7) Tile_16co_7px_RowMiddle(ref args, row + column);
-                Tile_16co_7px_RowLast(ref args, row + last, (int)(column - last));
+                for (; column < last; column += 7) Tile_16co_7px_RowMiddle(ref args, input + column, output + column, 0);
+                Tile_16co_7px_RowLast(ref args, input + last, output + last, (int)(column - last));
             }
         }
         
         /// <summary>Rows of the segment without tap row 0 (in the padding): the first, middle and last tiles of each.</summary>
         private static void Rows_16co_NoTopRow(ref global::ConvGen.TileArgs args)
         {
-            nint width = args.RowPitch, last = width - 7;
-            if (last == 0)
+            nint width = args.OutputRowPitch, step = args.RowPitch, last = width - 7;
+            for (nint output = 0, input = 0; output < args.Count; output += width, input += step)
             {
-                for (nint row = 0; row < args.Count; row += width) Tile_16co_7px_RowOnly_NoTopRow(ref args, row);
-                return;
-            }
-            for (nint row = 0; row < args.Count; row += width)
-            {
-                Tile_16co_7px_RowFirst_NoTopRow(ref args, row);
+                if (last == 0) { Tile_16co_7px_RowOnly_NoTopRow(ref args, input, output, 0); continue; }
+                Tile_16co_7px_RowFirst_NoTopRow(ref args, input, output, 0);
                 nint column = 7;
-                for (; column < last; column += 7) Tile_16co_7px_RowMiddle_NoTopRow(ref args, row + column);
-                Tile_16co_7px_RowLast_NoTopRow(ref args, row + last, (int)(column - last));
+                for (; column < last; column += 7) Tile_16co_7px_RowMiddle_NoTopRow(ref args, input + column, output + column, 0);
+                Tile_16co_7px_RowLast_NoTopRow(ref args, input + last, output + last, (int)(column - last));
             }
         }
         
         /// <summary>Rows of the segment without tap row 2 (in the padding): the first, middle and last tiles of each.</summary>
         private static void Rows_16co_NoBottomRow(ref global::ConvGen.TileArgs args)
         {
-            nint width = args.RowPitch, last = width - 7;
-            if (last == 0)
+            nint width = args.OutputRowPitch, step = args.RowPitch, last = width - 7;
+            for (nint output = 0, input = 0; output < args.Count; output += width, input += step)
             {
-                for (nint row = 0; row < args.Count; row += width) Tile_16co_7px_RowOnly_NoBottomRow(ref args, row);
-                return;
-            }
-            for (nint row = 0; row < args.Count; row += width)
-            {
-                Tile_16co_7px_RowFirst_NoBottomRow(ref args, row);
+                if (last == 0) { Tile_16co_7px_RowOnly_NoBottomRow(ref args, input, output, 0); continue; }
+                Tile_16co_7px_RowFirst_NoBottomRow(ref args, input, output, 0);
                 nint column = 7;
-                for (; column < last; column += 7) Tile_16co_7px_RowMiddle_NoBottomRow(ref args, row + column);
-                Tile_16co_7px_RowLast_NoBottomRow(ref args, row + last, (int)(column - last));
+                for (; column < last; column += 7) Tile_16co_7px_RowMiddle_NoBottomRow(ref args, input + column, output + column, 0);
+                Tile_16co_7px_RowLast_NoBottomRow(ref args, input + last, output + last, (int)(column - last));
             }
         }
         
-        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the row's first: the taps left of the row are left out.</summary>
+        /// <summary>16 output channels × 7 positions of a row (14 accumulators), the row's first: the taps left of the input are left out; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_16co_7px_RowFirst(ref global::ConvGen.TileArgs args, nint at)
+        private static void Tile_16co_7px_RowFirst(ref global::ConvGen.TileArgs args, nint input, nint output, int firstLane)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            // The middle tap row at the tile's first position (the input starts a row above it, a column left of the row).
-            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, at + width + 1);
+            // The middle tap row at the tile's first position's middle tap (the input starts a row above it).
+            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, input + width);
             ref float w = ref args.Weights;
             global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
             global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -5689,19 +5677,19 @@ namespace Models
                 x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
                 w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
             }
-            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
-            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
+            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, output);
+            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, output);
             global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, 0, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, 0, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators).</summary>
+        /// <summary>16 output channels × 7 positions of a row (14 accumulators); stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_16co_7px_RowMiddle(ref global::ConvGen.TileArgs args, nint at)
+        private static void Tile_16co_7px_RowMiddle(ref global::ConvGen.TileArgs args, nint input, nint output, int firstLane)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            // The middle tap row at the tile's first position (the input starts a row above it, a column left of the row).
-            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, at + width + 1);
+            // The middle tap row at the tile's first position's middle tap (the input starts a row above it).
+            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, input + width);
             ref float w = ref args.Weights;
             global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
             global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -5890,211 +5878,211 @@ namespace Models
                 x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
                 w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
             }
-            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
-            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
-            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, 0, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
-            global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, 0, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
-        }
-        
-        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the row's last: the taps right of the row are left out; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_16co_7px_RowLast(ref global::ConvGen.TileArgs args, nint at, int firstLane)
-        {
-            nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            // The middle tap row at the tile's first position (the input starts a row above it, a column left of the row).
-            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, at + width + 1);
-            ref float w = ref args.Weights;
-            global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p2v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p3v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p3v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p4v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p4v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p5v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p5v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p6v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p6v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> b, t0v0, t0v1, t1v0, t1v1, t2v0, t2v1;
-            for (int channel = 0; channel < 4; channel++)
-            {
-                // tap row 0
-                t0v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 0);
-                t0v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 288);
-                t1v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 8);
-                t1v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 296);
-                t2v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 16);
-                t2v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 304);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up - 1));
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p0v0);
-                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p0v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up));
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p1v0);
-                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p1v1);
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p0v0);
-                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p0v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 1));
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p2v0);
-                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p2v1);
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p1v0);
-                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p1v1);
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p0v0);
-                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p0v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 2));
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p3v0);
-                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p3v1);
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p2v0);
-                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p2v1);
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p1v0);
-                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p1v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 3));
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p4v0);
-                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p4v1);
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p3v0);
-                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p3v1);
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p2v0);
-                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p2v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 4));
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p5v0);
-                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p5v1);
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p4v0);
-                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p4v1);
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p3v0);
-                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p3v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 5));
-                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p6v0);
-                p6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p6v1);
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p5v0);
-                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p5v1);
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p4v0);
-                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p4v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 6));
-                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p6v0);
-                p6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p6v1);
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p5v0);
-                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p5v1);
-                // tap row 1
-                t0v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 24);
-                t0v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 312);
-                t1v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 32);
-                t1v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 320);
-                t2v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 40);
-                t2v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 328);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, -1));
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p0v0);
-                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p0v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0));
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p1v0);
-                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p1v1);
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p0v0);
-                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p0v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1));
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p2v0);
-                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p2v1);
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p1v0);
-                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p1v1);
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p0v0);
-                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p0v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2));
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p3v0);
-                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p3v1);
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p2v0);
-                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p2v1);
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p1v0);
-                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p1v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 3));
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p4v0);
-                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p4v1);
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p3v0);
-                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p3v1);
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p2v0);
-                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p2v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 4));
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p5v0);
-                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p5v1);
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p4v0);
-                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p4v1);
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p3v0);
-                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p3v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 5));
-                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p6v0);
-                p6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p6v1);
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p5v0);
-                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p5v1);
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p4v0);
-                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p4v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 6));
-                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p6v0);
-                p6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p6v1);
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p5v0);
-                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p5v1);
-                // tap row 2
-                t0v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 48);
-                t0v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 336);
-                t1v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 56);
-                t1v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 344);
-                t2v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 64);
-                t2v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 352);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width - 1));
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p0v0);
-                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p0v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width));
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p1v0);
-                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p1v1);
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p0v0);
-                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p0v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 1));
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p2v0);
-                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p2v1);
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p1v0);
-                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p1v1);
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p0v0);
-                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p0v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 2));
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p3v0);
-                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p3v1);
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p2v0);
-                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p2v1);
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p1v0);
-                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p1v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 3));
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p4v0);
-                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p4v1);
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p3v0);
-                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p3v1);
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p2v0);
-                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p2v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 4));
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p5v0);
-                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p5v1);
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p4v0);
-                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p4v1);
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p3v0);
-                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p3v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 5));
-                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p6v0);
-                p6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p6v1);
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p5v0);
-                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p5v1);
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p4v0);
-                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p4v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 6));
-                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p6v0);
-                p6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p6v1);
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p5v0);
-                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p5v1);
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
-            }
-            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
-            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
+            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, output);
+            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, output);
             global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, firstLane, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, firstLane, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the whole row: the taps left and right of it are left out.</summary>
+        /// <summary>16 output channels × 7 positions of a row (14 accumulators), the row's last: the taps right of the input are left out; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_16co_7px_RowOnly(ref global::ConvGen.TileArgs args, nint at)
+        private static void Tile_16co_7px_RowLast(ref global::ConvGen.TileArgs args, nint input, nint output, int firstLane)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            // The middle tap row at the tile's first position (the input starts a row above it, a column left of the row).
-            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, at + width + 1);
+            // The middle tap row at the tile's first position's middle tap (the input starts a row above it).
+            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, input + width);
+            ref float w = ref args.Weights;
+            global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p2v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p3v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p3v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p4v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p4v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p5v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p5v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p6v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p6v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> b, t0v0, t0v1, t1v0, t1v1, t2v0, t2v1;
+            for (int channel = 0; channel < 4; channel++)
+            {
+                // tap row 0
+                t0v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 0);
+                t0v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 288);
+                t1v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 8);
+                t1v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 296);
+                t2v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 16);
+                t2v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 304);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up - 1));
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p0v0);
+                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p0v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up));
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p1v0);
+                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p1v1);
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p0v0);
+                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p0v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 1));
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p2v0);
+                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p2v1);
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p1v0);
+                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p1v1);
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p0v0);
+                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p0v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 2));
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p3v0);
+                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p3v1);
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p2v0);
+                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p2v1);
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p1v0);
+                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p1v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 3));
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p4v0);
+                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p4v1);
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p3v0);
+                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p3v1);
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p2v0);
+                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p2v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 4));
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p5v0);
+                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p5v1);
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p4v0);
+                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p4v1);
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p3v0);
+                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p3v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 5));
+                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p6v0);
+                p6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p6v1);
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p5v0);
+                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p5v1);
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p4v0);
+                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p4v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 6));
+                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p6v0);
+                p6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p6v1);
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p5v0);
+                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p5v1);
+                // tap row 1
+                t0v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 24);
+                t0v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 312);
+                t1v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 32);
+                t1v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 320);
+                t2v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 40);
+                t2v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 328);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, -1));
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p0v0);
+                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p0v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0));
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p1v0);
+                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p1v1);
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p0v0);
+                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p0v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1));
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p2v0);
+                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p2v1);
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p1v0);
+                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p1v1);
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p0v0);
+                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p0v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2));
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p3v0);
+                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p3v1);
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p2v0);
+                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p2v1);
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p1v0);
+                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p1v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 3));
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p4v0);
+                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p4v1);
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p3v0);
+                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p3v1);
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p2v0);
+                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p2v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 4));
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p5v0);
+                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p5v1);
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p4v0);
+                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p4v1);
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p3v0);
+                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p3v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 5));
+                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p6v0);
+                p6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p6v1);
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p5v0);
+                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p5v1);
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p4v0);
+                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p4v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 6));
+                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p6v0);
+                p6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p6v1);
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p5v0);
+                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p5v1);
+                // tap row 2
+                t0v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 48);
+                t0v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 336);
+                t1v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 56);
+                t1v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 344);
+                t2v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 64);
+                t2v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 352);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width - 1));
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p0v0);
+                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p0v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width));
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p1v0);
+                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p1v1);
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p0v0);
+                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p0v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 1));
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p2v0);
+                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p2v1);
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p1v0);
+                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p1v1);
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p0v0);
+                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p0v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 2));
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p3v0);
+                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p3v1);
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p2v0);
+                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p2v1);
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p1v0);
+                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p1v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 3));
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p4v0);
+                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p4v1);
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p3v0);
+                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p3v1);
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p2v0);
+                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p2v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 4));
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p5v0);
+                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p5v1);
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p4v0);
+                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p4v1);
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p3v0);
+                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p3v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 5));
+                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p6v0);
+                p6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p6v1);
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p5v0);
+                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p5v1);
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p4v0);
+                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p4v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 6));
+                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p6v0);
+                p6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p6v1);
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p5v0);
+                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p5v1);
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
+            }
+            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, output);
+            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, output);
+            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, firstLane, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, firstLane, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
+        }
+        
+        /// <summary>16 output channels × 7 positions of a row (14 accumulators), the whole row: the taps left and right of the input are left out; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_16co_7px_RowOnly(ref global::ConvGen.TileArgs args, nint input, nint output, int firstLane)
+        {
+            nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            // The middle tap row at the tile's first position's middle tap (the input starts a row above it).
+            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, input + width);
             ref float w = ref args.Weights;
             global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
             global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -6265,19 +6253,19 @@ namespace Models
                 x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
                 w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
             }
-            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
-            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
+            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, output);
+            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, output);
             global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, 0, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, 0, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the row's first: the taps left of the row are left out; tap row 0, in the padding, is skipped.</summary>
+        /// <summary>16 output channels × 7 positions of a row (14 accumulators), the row's first: the taps left of the input are left out; tap row 0, in the padding, is skipped; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_16co_7px_RowFirst_NoTopRow(ref global::ConvGen.TileArgs args, nint at)
+        private static void Tile_16co_7px_RowFirst_NoTopRow(ref global::ConvGen.TileArgs args, nint input, nint output, int firstLane)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            // The middle tap row at the tile's first position (the input starts at the middle tap row, a column left of the row).
-            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, at + 1);
+            // The middle tap row at the tile's first position's middle tap (the input starts at the middle tap row).
+            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, input);
             ref float w = ref args.Weights;
             global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
             global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -6402,19 +6390,19 @@ namespace Models
                 x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
                 w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
             }
-            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
-            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
+            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, output);
+            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, output);
             global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, 0, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, 0, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators); tap row 0, in the padding, is skipped.</summary>
+        /// <summary>16 output channels × 7 positions of a row (14 accumulators); tap row 0, in the padding, is skipped; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_16co_7px_RowMiddle_NoTopRow(ref global::ConvGen.TileArgs args, nint at)
+        private static void Tile_16co_7px_RowMiddle_NoTopRow(ref global::ConvGen.TileArgs args, nint input, nint output, int firstLane)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            // The middle tap row at the tile's first position (the input starts at the middle tap row, a column left of the row).
-            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, at + 1);
+            // The middle tap row at the tile's first position's middle tap (the input starts at the middle tap row).
+            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, input);
             ref float w = ref args.Weights;
             global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
             global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -6545,19 +6533,19 @@ namespace Models
                 x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
                 w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
             }
-            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
-            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
-            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, 0, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
-            global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, 0, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
+            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, output);
+            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, output);
+            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, firstLane, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, firstLane, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the row's last: the taps right of the row are left out; tap row 0, in the padding, is skipped; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
+        /// <summary>16 output channels × 7 positions of a row (14 accumulators), the row's last: the taps right of the input are left out; tap row 0, in the padding, is skipped; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_16co_7px_RowLast_NoTopRow(ref global::ConvGen.TileArgs args, nint at, int firstLane)
+        private static void Tile_16co_7px_RowLast_NoTopRow(ref global::ConvGen.TileArgs args, nint input, nint output, int firstLane)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            // The middle tap row at the tile's first position (the input starts at the middle tap row, a column left of the row).
-            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, at + 1);
+            // The middle tap row at the tile's first position's middle tap (the input starts at the middle tap row).
+            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, input);
             ref float w = ref args.Weights;
             global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
             global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -6682,19 +6670,19 @@ namespace Models
                 x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
                 w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
             }
-            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
-            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
+            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, output);
+            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, output);
             global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, firstLane, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, firstLane, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the whole row: the taps left and right of it are left out; tap row 0, in the padding, is skipped.</summary>
+        /// <summary>16 output channels × 7 positions of a row (14 accumulators), the whole row: the taps left and right of the input are left out; tap row 0, in the padding, is skipped; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_16co_7px_RowOnly_NoTopRow(ref global::ConvGen.TileArgs args, nint at)
+        private static void Tile_16co_7px_RowOnly_NoTopRow(ref global::ConvGen.TileArgs args, nint input, nint output, int firstLane)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            // The middle tap row at the tile's first position (the input starts at the middle tap row, a column left of the row).
-            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, at + 1);
+            // The middle tap row at the tile's first position's middle tap (the input starts at the middle tap row).
+            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, input);
             ref float w = ref args.Weights;
             global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
             global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -6813,19 +6801,19 @@ namespace Models
                 x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
                 w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
             }
-            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
-            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
+            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, output);
+            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, output);
             global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, 0, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, 0, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the row's first: the taps left of the row are left out; tap row 2, in the padding, is skipped.</summary>
+        /// <summary>16 output channels × 7 positions of a row (14 accumulators), the row's first: the taps left of the input are left out; tap row 2, in the padding, is skipped; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_16co_7px_RowFirst_NoBottomRow(ref global::ConvGen.TileArgs args, nint at)
+        private static void Tile_16co_7px_RowFirst_NoBottomRow(ref global::ConvGen.TileArgs args, nint input, nint output, int firstLane)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            // The middle tap row at the tile's first position (the input starts a row above it, a column left of the row).
-            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, at + width + 1);
+            // The middle tap row at the tile's first position's middle tap (the input starts a row above it).
+            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, input + width);
             ref float w = ref args.Weights;
             global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
             global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -6950,19 +6938,19 @@ namespace Models
                 x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
                 w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
             }
-            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
-            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
+            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, output);
+            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, output);
             global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, 0, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, 0, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators); tap row 2, in the padding, is skipped.</summary>
+        /// <summary>16 output channels × 7 positions of a row (14 accumulators); tap row 2, in the padding, is skipped; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_16co_7px_RowMiddle_NoBottomRow(ref global::ConvGen.TileArgs args, nint at)
+        private static void Tile_16co_7px_RowMiddle_NoBottomRow(ref global::ConvGen.TileArgs args, nint input, nint output, int firstLane)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            // The middle tap row at the tile's first position (the input starts a row above it, a column left of the row).
-            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, at + width + 1);
+            // The middle tap row at the tile's first position's middle tap (the input starts a row above it).
+            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, input + width);
             ref float w = ref args.Weights;
             global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
             global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -7093,156 +7081,156 @@ namespace Models
                 x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
                 w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
             }
-            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
-            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
-            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, 0, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
-            global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, 0, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
-        }
-        
-        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the row's last: the taps right of the row are left out; tap row 2, in the padding, is skipped; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_16co_7px_RowLast_NoBottomRow(ref global::ConvGen.TileArgs args, nint at, int firstLane)
-        {
-            nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            // The middle tap row at the tile's first position (the input starts a row above it, a column left of the row).
-            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, at + width + 1);
-            ref float w = ref args.Weights;
-            global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p2v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p3v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p3v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p4v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p4v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p5v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p5v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p6v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p6v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> b, t0v0, t0v1, t1v0, t1v1, t2v0, t2v1;
-            for (int channel = 0; channel < 4; channel++)
-            {
-                // tap row 0
-                t0v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 0);
-                t0v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 288);
-                t1v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 8);
-                t1v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 296);
-                t2v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 16);
-                t2v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 304);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up - 1));
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p0v0);
-                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p0v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up));
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p1v0);
-                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p1v1);
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p0v0);
-                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p0v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 1));
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p2v0);
-                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p2v1);
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p1v0);
-                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p1v1);
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p0v0);
-                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p0v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 2));
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p3v0);
-                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p3v1);
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p2v0);
-                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p2v1);
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p1v0);
-                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p1v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 3));
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p4v0);
-                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p4v1);
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p3v0);
-                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p3v1);
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p2v0);
-                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p2v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 4));
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p5v0);
-                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p5v1);
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p4v0);
-                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p4v1);
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p3v0);
-                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p3v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 5));
-                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p6v0);
-                p6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p6v1);
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p5v0);
-                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p5v1);
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p4v0);
-                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p4v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 6));
-                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p6v0);
-                p6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p6v1);
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p5v0);
-                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p5v1);
-                // tap row 1
-                t0v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 24);
-                t0v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 312);
-                t1v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 32);
-                t1v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 320);
-                t2v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 40);
-                t2v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 328);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, -1));
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p0v0);
-                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p0v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0));
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p1v0);
-                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p1v1);
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p0v0);
-                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p0v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1));
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p2v0);
-                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p2v1);
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p1v0);
-                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p1v1);
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p0v0);
-                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p0v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2));
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p3v0);
-                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p3v1);
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p2v0);
-                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p2v1);
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p1v0);
-                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p1v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 3));
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p4v0);
-                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p4v1);
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p3v0);
-                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p3v1);
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p2v0);
-                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p2v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 4));
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p5v0);
-                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p5v1);
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p4v0);
-                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p4v1);
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p3v0);
-                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p3v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 5));
-                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p6v0);
-                p6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p6v1);
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p5v0);
-                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p5v1);
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p4v0);
-                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p4v1);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 6));
-                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p6v0);
-                p6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p6v1);
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p5v0);
-                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p5v1);
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
-            }
-            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
-            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
+            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, output);
+            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, output);
             global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, firstLane, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, firstLane, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>16 output channels × 7 positions of a row from position <paramref name="at"/> (14 accumulators), the whole row: the taps left and right of it are left out; tap row 2, in the padding, is skipped.</summary>
+        /// <summary>16 output channels × 7 positions of a row (14 accumulators), the row's last: the taps right of the input are left out; tap row 2, in the padding, is skipped; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_16co_7px_RowOnly_NoBottomRow(ref global::ConvGen.TileArgs args, nint at)
+        private static void Tile_16co_7px_RowLast_NoBottomRow(ref global::ConvGen.TileArgs args, nint input, nint output, int firstLane)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            // The middle tap row at the tile's first position (the input starts a row above it, a column left of the row).
-            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, at + width + 1);
+            // The middle tap row at the tile's first position's middle tap (the input starts a row above it).
+            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, input + width);
+            ref float w = ref args.Weights;
+            global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p2v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p3v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p3v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p4v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p4v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p5v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p5v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p6v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p6v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> b, t0v0, t0v1, t1v0, t1v1, t2v0, t2v1;
+            for (int channel = 0; channel < 4; channel++)
+            {
+                // tap row 0
+                t0v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 0);
+                t0v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 288);
+                t1v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 8);
+                t1v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 296);
+                t2v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 16);
+                t2v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 304);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up - 1));
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p0v0);
+                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p0v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up));
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p1v0);
+                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p1v1);
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p0v0);
+                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p0v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 1));
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p2v0);
+                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p2v1);
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p1v0);
+                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p1v1);
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p0v0);
+                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p0v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 2));
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p3v0);
+                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p3v1);
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p2v0);
+                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p2v1);
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p1v0);
+                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p1v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 3));
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p4v0);
+                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p4v1);
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p3v0);
+                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p3v1);
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p2v0);
+                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p2v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 4));
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p5v0);
+                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p5v1);
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p4v0);
+                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p4v1);
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p3v0);
+                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p3v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 5));
+                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p6v0);
+                p6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p6v1);
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p5v0);
+                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p5v1);
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p4v0);
+                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p4v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 6));
+                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p6v0);
+                p6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p6v1);
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p5v0);
+                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p5v1);
+                // tap row 1
+                t0v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 24);
+                t0v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 312);
+                t1v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 32);
+                t1v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 320);
+                t2v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 40);
+                t2v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 328);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, -1));
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p0v0);
+                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p0v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0));
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p1v0);
+                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p1v1);
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p0v0);
+                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p0v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1));
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p2v0);
+                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p2v1);
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p1v0);
+                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p1v1);
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p0v0);
+                p0v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p0v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2));
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p3v0);
+                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p3v1);
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p2v0);
+                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p2v1);
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p1v0);
+                p1v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p1v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 3));
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p4v0);
+                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p4v1);
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p3v0);
+                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p3v1);
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p2v0);
+                p2v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p2v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 4));
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p5v0);
+                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p5v1);
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p4v0);
+                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p4v1);
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p3v0);
+                p3v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p3v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 5));
+                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p6v0);
+                p6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v1, p6v1);
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p5v0);
+                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p5v1);
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p4v0);
+                p4v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p4v1);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 6));
+                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p6v0);
+                p6v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v1, p6v1);
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p5v0);
+                p5v1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v1, p5v1);
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
+            }
+            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, output);
+            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, output);
+            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, firstLane, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, firstLane, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
+        }
+        
+        /// <summary>16 output channels × 7 positions of a row (14 accumulators), the whole row: the taps left and right of the input are left out; tap row 2, in the padding, is skipped; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_16co_7px_RowOnly_NoBottomRow(ref global::ConvGen.TileArgs args, nint input, nint output, int firstLane)
+        {
+            nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            // The middle tap row at the tile's first position's middle tap (the input starts a row above it).
+            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, input + width);
             ref float w = ref args.Weights;
             global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p0v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
             global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, p1v1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -7361,8 +7349,8 @@ namespace Models
                 x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
                 w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
             }
-            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
-            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
+            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, output);
+            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, output);
             global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref y, ref res, outputPitch, args.HasResidual, 0, 7, ref args.Bias, true, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p0v1, p1v1, p2v1, p3v1, p4v1, p5v1, p6v1, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8 * outputPitch), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8 * outputPitch), outputPitch, args.HasResidual, 0, 7, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Bias, 8), true, global::ConvGen.ConvActivation.None);
         }

@@ -5351,7 +5351,7 @@ namespace Models
             }
         }
         
-        /// <summary>8 output channels over a segment of whole rows, in tiles of 28 positions of a row.</summary>
+        /// <summary>8 output channels over a segment of whole output rows, in tiles of 28 positions of a row.</summary>
         private static void Rows_8co(ref global::ConvGen.TileArgs args)
         {
             if (args.PaddingTapRows == 1) Rows_8co_NoTopRow(ref args);
@@ -5362,64 +5362,52 @@ namespace Models
         /// <summary>Rows of the segment: the first, middle and last tiles of each.</summary>
         private static void Rows_8co_AllRows(ref global::ConvGen.TileArgs args)
         {
-            nint width = args.RowPitch, last = width - 28;
-            if (last == 0)
+            nint width = args.OutputRowPitch, step = args.RowPitch, last = width - 28;
+            for (nint output = 0, input = 0; output < args.Count; output += width, input += step)
             {
-                for (nint row = 0; row < args.Count; row += width) Tile_8co_28px_RowOnly(ref args, row);
-                return;
-            }
-            for (nint row = 0; row < args.Count; row += width)
-            {
-                Tile_8co_28px_RowFirst(ref args, row);
+                if (last == 0) { Tile_8co_28px_RowOnly(ref args, input, output, 0); continue; }
+                Tile_8co_28px_RowFirst(ref args, input, output, 0);
                 nint column = 28;
-                for (; column < last; column += 28) Tile_8co_28px_RowMiddle(ref args, row + column);
-                Tile_8co_28px_RowLast(ref args, row + last, (int)(column - last));
+                for (; column < last; column += 28) Tile_8co_28px_RowMiddle(ref args, input + column, output + column, 0);
+                Tile_8co_28px_RowLast(ref args, input + last, output + last, (int)(column - last));
             }
         }
         
         /// <summary>Rows of the segment without tap row 0 (in the padding): the first, middle and last tiles of each.</summary>
         private static void Rows_8co_NoTopRow(ref global::ConvGen.TileArgs args)
         {
-            nint width = args.RowPitch, last = width - 28;
-            if (last == 0)
+            nint width = args.OutputRowPitch, step = args.RowPitch, last = width - 28;
+            for (nint output = 0, input = 0; output < args.Count; output += width, input += step)
             {
-                for (nint row = 0; row < args.Count; row += width) Tile_8co_28px_RowOnly_NoTopRow(ref args, row);
-                return;
-            }
-            for (nint row = 0; row < args.Count; row += width)
-            {
-                Tile_8co_28px_RowFirst_NoTopRow(ref args, row);
+                if (last == 0) { Tile_8co_28px_RowOnly_NoTopRow(ref args, input, output, 0); continue; }
+                Tile_8co_28px_RowFirst_NoTopRow(ref args, input, output, 0);
                 nint column = 28;
-                for (; column < last; column += 28) Tile_8co_28px_RowMiddle_NoTopRow(ref args, row + column);
-                Tile_8co_28px_RowLast_NoTopRow(ref args, row + last, (int)(column - last));
+                for (; column < last; column += 28) Tile_8co_28px_RowMiddle_NoTopRow(ref args, input + column, output + column, 0);
+                Tile_8co_28px_RowLast_NoTopRow(ref args, input + last, output + last, (int)(column - last));
             }
         }
         
         /// <summary>Rows of the segment without tap row 2 (in the padding): the first, middle and last tiles of each.</summary>
         private static void Rows_8co_NoBottomRow(ref global::ConvGen.TileArgs args)
         {
-            nint width = args.RowPitch, last = width - 28;
-            if (last == 0)
+            nint width = args.OutputRowPitch, step = args.RowPitch, last = width - 28;
+            for (nint output = 0, input = 0; output < args.Count; output += width, input += step)
             {
-                for (nint row = 0; row < args.Count; row += width) Tile_8co_28px_RowOnly_NoBottomRow(ref args, row);
-                return;
-            }
-            for (nint row = 0; row < args.Count; row += width)
-            {
-                Tile_8co_28px_RowFirst_NoBottomRow(ref args, row);
+                if (last == 0) { Tile_8co_28px_RowOnly_NoBottomRow(ref args, input, output, 0); continue; }
+                Tile_8co_28px_RowFirst_NoBottomRow(ref args, input, output, 0);
                 nint column = 28;
-                for (; column < last; column += 28) Tile_8co_28px_RowMiddle_NoBottomRow(ref args, row + column);
-                Tile_8co_28px_RowLast_NoBottomRow(ref args, row + last, (int)(column - last));
+                for (; column < last; column += 28) Tile_8co_28px_RowMiddle_NoBottomRow(ref args, input + column, output + column, 0);
+                Tile_8co_28px_RowLast_NoBottomRow(ref args, input + last, output + last, (int)(column - last));
             }
         }
         
-        /// <summary>8 output channels × 28 positions of a row from position <paramref name="at"/> (28 accumulators), the row's first: the taps left of the row are left out.</summary>
+        /// <summary>8 output channels × 28 positions of a row (28 accumulators), the row's first: the taps left of the input are left out; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_8co_28px_RowFirst(ref global::ConvGen.TileArgs args, nint at)
+        private static void Tile_8co_28px_RowFirst(ref global::ConvGen.TileArgs args, nint input, nint output, int firstLane)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            // The middle tap row at the tile's first position (the input starts a row above it, a column left of the row).
-            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, at + width + 1);
+            // The middle tap row at the tile's first position's middle tap (the input starts a row above it).
+            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, input + width);
             ref float w = ref args.Weights;
             global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
             global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -5803,21 +5791,21 @@ namespace Models
                 x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
                 w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
             }
-            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
-            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
+            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, output);
+            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, output);
             global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, p7v0, ref y, ref res, outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p8v0, p9v0, p10v0, p11v0, p12v0, p13v0, p14v0, p15v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8), outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p16v0, p17v0, p18v0, p19v0, p20v0, p21v0, p22v0, p23v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 16), outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p24v0, p25v0, p26v0, p27v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 24), outputPitch, args.HasResidual, 0, 4, ref args.Bias, false, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>8 output channels × 28 positions of a row from position <paramref name="at"/> (28 accumulators).</summary>
+        /// <summary>8 output channels × 28 positions of a row (28 accumulators); stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_8co_28px_RowMiddle(ref global::ConvGen.TileArgs args, nint at)
+        private static void Tile_8co_28px_RowMiddle(ref global::ConvGen.TileArgs args, nint input, nint output, int firstLane)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            // The middle tap row at the tile's first position (the input starts a row above it, a column left of the row).
-            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, at + width + 1);
+            // The middle tap row at the tile's first position's middle tap (the input starts a row above it).
+            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, input + width);
             ref float w = ref args.Weights;
             global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
             global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -6207,419 +6195,419 @@ namespace Models
                 x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
                 w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
             }
-            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
-            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
-            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, p7v0, ref y, ref res, outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
-            global::ConvGen.TileStore.Transposed(p8v0, p9v0, p10v0, p11v0, p12v0, p13v0, p14v0, p15v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8), outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
-            global::ConvGen.TileStore.Transposed(p16v0, p17v0, p18v0, p19v0, p20v0, p21v0, p22v0, p23v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 16), outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
-            global::ConvGen.TileStore.Transposed(p24v0, p25v0, p26v0, p27v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 24), outputPitch, args.HasResidual, 0, 4, ref args.Bias, false, global::ConvGen.ConvActivation.None);
-        }
-        
-        /// <summary>8 output channels × 28 positions of a row from position <paramref name="at"/> (28 accumulators), the row's last: the taps right of the row are left out; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_8co_28px_RowLast(ref global::ConvGen.TileArgs args, nint at, int firstLane)
-        {
-            nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            // The middle tap row at the tile's first position (the input starts a row above it, a column left of the row).
-            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, at + width + 1);
-            ref float w = ref args.Weights;
-            global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p3v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p4v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p5v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p6v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p7v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p8v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p9v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p10v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p11v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p12v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p13v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p14v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p15v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p16v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p17v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p18v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p19v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p20v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p21v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p22v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p23v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p24v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p25v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p26v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p27v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> b, t0v0, t1v0, t2v0;
-            for (int channel = 0; channel < 8; channel++)
-            {
-                // tap row 0
-                t0v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 0);
-                t1v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 8);
-                t2v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 16);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up - 1));
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p0v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up));
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p1v0);
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p0v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 1));
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p2v0);
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p1v0);
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p0v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 2));
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p3v0);
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p2v0);
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p1v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 3));
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p4v0);
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p3v0);
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p2v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 4));
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p5v0);
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p4v0);
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p3v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 5));
-                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p6v0);
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p5v0);
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p4v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 6));
-                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p7v0);
-                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p6v0);
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p5v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 7));
-                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p8v0);
-                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p7v0);
-                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p6v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 8));
-                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p9v0);
-                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p8v0);
-                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p7v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 9));
-                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p10v0);
-                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p9v0);
-                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p8v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 10));
-                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p11v0);
-                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p10v0);
-                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p9v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 11));
-                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p12v0);
-                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p11v0);
-                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p10v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 12));
-                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p13v0);
-                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p12v0);
-                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p11v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 13));
-                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p14v0);
-                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p13v0);
-                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p12v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 14));
-                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p15v0);
-                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p14v0);
-                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p13v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 15));
-                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p16v0);
-                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p15v0);
-                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p14v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 16));
-                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p17v0);
-                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p16v0);
-                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p15v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 17));
-                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p18v0);
-                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p17v0);
-                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p16v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 18));
-                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p19v0);
-                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p18v0);
-                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p17v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 19));
-                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p20v0);
-                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p19v0);
-                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p18v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 20));
-                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p21v0);
-                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p20v0);
-                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p19v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 21));
-                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p22v0);
-                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p21v0);
-                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p20v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 22));
-                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p23v0);
-                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p22v0);
-                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p21v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 23));
-                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p24v0);
-                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p23v0);
-                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p22v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 24));
-                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p25v0);
-                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p24v0);
-                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p23v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 25));
-                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p26v0);
-                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p25v0);
-                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p24v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 26));
-                p27v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p27v0);
-                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p26v0);
-                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p25v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 27));
-                p27v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p27v0);
-                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p26v0);
-                // tap row 1
-                t0v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 24);
-                t1v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 32);
-                t2v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 40);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, -1));
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p0v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0));
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p1v0);
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p0v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1));
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p2v0);
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p1v0);
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p0v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2));
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p3v0);
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p2v0);
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p1v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 3));
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p4v0);
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p3v0);
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p2v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 4));
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p5v0);
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p4v0);
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p3v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 5));
-                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p6v0);
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p5v0);
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p4v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 6));
-                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p7v0);
-                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p6v0);
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p5v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 7));
-                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p8v0);
-                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p7v0);
-                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p6v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 8));
-                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p9v0);
-                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p8v0);
-                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p7v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 9));
-                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p10v0);
-                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p9v0);
-                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p8v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 10));
-                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p11v0);
-                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p10v0);
-                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p9v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 11));
-                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p12v0);
-                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p11v0);
-                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p10v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 12));
-                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p13v0);
-                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p12v0);
-                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p11v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 13));
-                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p14v0);
-                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p13v0);
-                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p12v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 14));
-                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p15v0);
-                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p14v0);
-                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p13v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 15));
-                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p16v0);
-                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p15v0);
-                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p14v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16));
-                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p17v0);
-                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p16v0);
-                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p15v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17));
-                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p18v0);
-                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p17v0);
-                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p16v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18));
-                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p19v0);
-                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p18v0);
-                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p17v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19));
-                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p20v0);
-                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p19v0);
-                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p18v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 20));
-                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p21v0);
-                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p20v0);
-                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p19v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 21));
-                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p22v0);
-                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p21v0);
-                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p20v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 22));
-                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p23v0);
-                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p22v0);
-                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p21v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 23));
-                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p24v0);
-                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p23v0);
-                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p22v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 24));
-                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p25v0);
-                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p24v0);
-                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p23v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 25));
-                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p26v0);
-                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p25v0);
-                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p24v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 26));
-                p27v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p27v0);
-                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p26v0);
-                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p25v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 27));
-                p27v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p27v0);
-                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p26v0);
-                // tap row 2
-                t0v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 48);
-                t1v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 56);
-                t2v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 64);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width - 1));
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p0v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width));
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p1v0);
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p0v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 1));
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p2v0);
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p1v0);
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p0v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 2));
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p3v0);
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p2v0);
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p1v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 3));
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p4v0);
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p3v0);
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p2v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 4));
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p5v0);
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p4v0);
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p3v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 5));
-                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p6v0);
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p5v0);
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p4v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 6));
-                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p7v0);
-                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p6v0);
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p5v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 7));
-                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p8v0);
-                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p7v0);
-                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p6v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 8));
-                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p9v0);
-                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p8v0);
-                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p7v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 9));
-                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p10v0);
-                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p9v0);
-                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p8v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 10));
-                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p11v0);
-                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p10v0);
-                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p9v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 11));
-                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p12v0);
-                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p11v0);
-                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p10v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 12));
-                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p13v0);
-                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p12v0);
-                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p11v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 13));
-                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p14v0);
-                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p13v0);
-                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p12v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 14));
-                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p15v0);
-                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p14v0);
-                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p13v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 15));
-                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p16v0);
-                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p15v0);
-                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p14v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 16));
-                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p17v0);
-                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p16v0);
-                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p15v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 17));
-                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p18v0);
-                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p17v0);
-                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p16v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 18));
-                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p19v0);
-                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p18v0);
-                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p17v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 19));
-                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p20v0);
-                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p19v0);
-                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p18v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 20));
-                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p21v0);
-                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p20v0);
-                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p19v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 21));
-                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p22v0);
-                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p21v0);
-                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p20v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 22));
-                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p23v0);
-                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p22v0);
-                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p21v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 23));
-                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p24v0);
-                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p23v0);
-                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p22v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 24));
-                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p25v0);
-                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p24v0);
-                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p23v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 25));
-                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p26v0);
-                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p25v0);
-                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p24v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 26));
-                p27v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p27v0);
-                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p26v0);
-                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p25v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 27));
-                p27v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p27v0);
-                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p26v0);
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
-            }
-            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
-            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
+            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, output);
+            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, output);
             global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, p7v0, ref y, ref res, outputPitch, args.HasResidual, firstLane, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p8v0, p9v0, p10v0, p11v0, p12v0, p13v0, p14v0, p15v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8), outputPitch, args.HasResidual, global::System.Math.Max(0, firstLane - 8), 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p16v0, p17v0, p18v0, p19v0, p20v0, p21v0, p22v0, p23v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 16), outputPitch, args.HasResidual, global::System.Math.Max(0, firstLane - 16), 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p24v0, p25v0, p26v0, p27v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 24), outputPitch, args.HasResidual, global::System.Math.Max(0, firstLane - 24), 4, ref args.Bias, false, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>8 output channels × 28 positions of a row from position <paramref name="at"/> (28 accumulators), the whole row: the taps left and right of it are left out.</summary>
+        /// <summary>8 output channels × 28 positions of a row (28 accumulators), the row's last: the taps right of the input are left out; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_8co_28px_RowOnly(ref global::ConvGen.TileArgs args, nint at)
+        private static void Tile_8co_28px_RowLast(ref global::ConvGen.TileArgs args, nint input, nint output, int firstLane)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            // The middle tap row at the tile's first position (the input starts a row above it, a column left of the row).
-            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, at + width + 1);
+            // The middle tap row at the tile's first position's middle tap (the input starts a row above it).
+            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, input + width);
+            ref float w = ref args.Weights;
+            global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p3v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p4v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p5v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p6v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p7v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p8v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p9v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p10v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p11v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p12v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p13v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p14v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p15v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p16v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p17v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p18v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p19v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p20v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p21v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p22v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p23v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p24v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p25v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p26v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p27v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> b, t0v0, t1v0, t2v0;
+            for (int channel = 0; channel < 8; channel++)
+            {
+                // tap row 0
+                t0v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 0);
+                t1v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 8);
+                t2v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 16);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up - 1));
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p0v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up));
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p1v0);
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p0v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 1));
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p2v0);
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p1v0);
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p0v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 2));
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p3v0);
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p2v0);
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p1v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 3));
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p4v0);
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p3v0);
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p2v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 4));
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p5v0);
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p4v0);
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p3v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 5));
+                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p6v0);
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p5v0);
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p4v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 6));
+                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p7v0);
+                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p6v0);
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p5v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 7));
+                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p8v0);
+                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p7v0);
+                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p6v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 8));
+                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p9v0);
+                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p8v0);
+                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p7v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 9));
+                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p10v0);
+                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p9v0);
+                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p8v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 10));
+                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p11v0);
+                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p10v0);
+                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p9v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 11));
+                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p12v0);
+                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p11v0);
+                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p10v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 12));
+                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p13v0);
+                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p12v0);
+                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p11v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 13));
+                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p14v0);
+                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p13v0);
+                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p12v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 14));
+                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p15v0);
+                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p14v0);
+                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p13v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 15));
+                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p16v0);
+                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p15v0);
+                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p14v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 16));
+                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p17v0);
+                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p16v0);
+                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p15v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 17));
+                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p18v0);
+                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p17v0);
+                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p16v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 18));
+                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p19v0);
+                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p18v0);
+                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p17v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 19));
+                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p20v0);
+                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p19v0);
+                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p18v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 20));
+                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p21v0);
+                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p20v0);
+                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p19v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 21));
+                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p22v0);
+                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p21v0);
+                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p20v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 22));
+                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p23v0);
+                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p22v0);
+                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p21v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 23));
+                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p24v0);
+                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p23v0);
+                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p22v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 24));
+                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p25v0);
+                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p24v0);
+                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p23v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 25));
+                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p26v0);
+                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p25v0);
+                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p24v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 26));
+                p27v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p27v0);
+                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p26v0);
+                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p25v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 27));
+                p27v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p27v0);
+                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p26v0);
+                // tap row 1
+                t0v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 24);
+                t1v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 32);
+                t2v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 40);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, -1));
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p0v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0));
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p1v0);
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p0v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1));
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p2v0);
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p1v0);
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p0v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2));
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p3v0);
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p2v0);
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p1v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 3));
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p4v0);
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p3v0);
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p2v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 4));
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p5v0);
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p4v0);
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p3v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 5));
+                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p6v0);
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p5v0);
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p4v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 6));
+                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p7v0);
+                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p6v0);
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p5v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 7));
+                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p8v0);
+                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p7v0);
+                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p6v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 8));
+                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p9v0);
+                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p8v0);
+                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p7v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 9));
+                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p10v0);
+                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p9v0);
+                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p8v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 10));
+                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p11v0);
+                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p10v0);
+                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p9v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 11));
+                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p12v0);
+                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p11v0);
+                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p10v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 12));
+                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p13v0);
+                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p12v0);
+                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p11v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 13));
+                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p14v0);
+                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p13v0);
+                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p12v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 14));
+                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p15v0);
+                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p14v0);
+                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p13v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 15));
+                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p16v0);
+                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p15v0);
+                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p14v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16));
+                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p17v0);
+                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p16v0);
+                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p15v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17));
+                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p18v0);
+                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p17v0);
+                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p16v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18));
+                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p19v0);
+                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p18v0);
+                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p17v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19));
+                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p20v0);
+                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p19v0);
+                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p18v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 20));
+                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p21v0);
+                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p20v0);
+                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p19v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 21));
+                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p22v0);
+                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p21v0);
+                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p20v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 22));
+                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p23v0);
+                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p22v0);
+                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p21v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 23));
+                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p24v0);
+                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p23v0);
+                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p22v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 24));
+                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p25v0);
+                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p24v0);
+                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p23v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 25));
+                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p26v0);
+                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p25v0);
+                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p24v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 26));
+                p27v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p27v0);
+                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p26v0);
+                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p25v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 27));
+                p27v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p27v0);
+                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p26v0);
+                // tap row 2
+                t0v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 48);
+                t1v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 56);
+                t2v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 64);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width - 1));
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p0v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width));
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p1v0);
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p0v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 1));
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p2v0);
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p1v0);
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p0v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 2));
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p3v0);
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p2v0);
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p1v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 3));
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p4v0);
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p3v0);
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p2v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 4));
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p5v0);
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p4v0);
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p3v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 5));
+                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p6v0);
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p5v0);
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p4v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 6));
+                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p7v0);
+                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p6v0);
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p5v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 7));
+                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p8v0);
+                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p7v0);
+                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p6v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 8));
+                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p9v0);
+                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p8v0);
+                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p7v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 9));
+                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p10v0);
+                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p9v0);
+                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p8v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 10));
+                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p11v0);
+                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p10v0);
+                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p9v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 11));
+                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p12v0);
+                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p11v0);
+                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p10v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 12));
+                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p13v0);
+                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p12v0);
+                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p11v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 13));
+                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p14v0);
+                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p13v0);
+                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p12v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 14));
+                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p15v0);
+                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p14v0);
+                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p13v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 15));
+                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p16v0);
+                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p15v0);
+                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p14v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 16));
+                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p17v0);
+                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p16v0);
+                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p15v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 17));
+                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p18v0);
+                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p17v0);
+                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p16v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 18));
+                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p19v0);
+                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p18v0);
+                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p17v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 19));
+                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p20v0);
+                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p19v0);
+                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p18v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 20));
+                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p21v0);
+                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p20v0);
+                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p19v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 21));
+                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p22v0);
+                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p21v0);
+                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p20v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 22));
+                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p23v0);
+                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p22v0);
+                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p21v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 23));
+                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p24v0);
+                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p23v0);
+                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p22v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 24));
+                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p25v0);
+                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p24v0);
+                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p23v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 25));
+                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p26v0);
+                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p25v0);
+                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p24v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 26));
+                p27v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p27v0);
+                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p26v0);
+                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p25v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, width + 27));
+                p27v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p27v0);
+                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p26v0);
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
+            }
+            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, output);
+            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, output);
+            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, p7v0, ref y, ref res, outputPitch, args.HasResidual, firstLane, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p8v0, p9v0, p10v0, p11v0, p12v0, p13v0, p14v0, p15v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8), outputPitch, args.HasResidual, global::System.Math.Max(0, firstLane - 8), 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p16v0, p17v0, p18v0, p19v0, p20v0, p21v0, p22v0, p23v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 16), outputPitch, args.HasResidual, global::System.Math.Max(0, firstLane - 16), 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p24v0, p25v0, p26v0, p27v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 24), outputPitch, args.HasResidual, global::System.Math.Max(0, firstLane - 24), 4, ref args.Bias, false, global::ConvGen.ConvActivation.None);
+        }
+        
+        /// <summary>8 output channels × 28 positions of a row (28 accumulators), the whole row: the taps left and right of the input are left out; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_8co_28px_RowOnly(ref global::ConvGen.TileArgs args, nint input, nint output, int firstLane)
+        {
+            nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            // The middle tap row at the tile's first position's middle tap (the input starts a row above it).
+            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, input + width);
             ref float w = ref args.Weights;
             global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
             global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -6997,21 +6985,21 @@ namespace Models
                 x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
                 w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
             }
-            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
-            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
+            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, output);
+            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, output);
             global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, p7v0, ref y, ref res, outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p8v0, p9v0, p10v0, p11v0, p12v0, p13v0, p14v0, p15v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8), outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p16v0, p17v0, p18v0, p19v0, p20v0, p21v0, p22v0, p23v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 16), outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p24v0, p25v0, p26v0, p27v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 24), outputPitch, args.HasResidual, 0, 4, ref args.Bias, false, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>8 output channels × 28 positions of a row from position <paramref name="at"/> (28 accumulators), the row's first: the taps left of the row are left out; tap row 0, in the padding, is skipped.</summary>
+        /// <summary>8 output channels × 28 positions of a row (28 accumulators), the row's first: the taps left of the input are left out; tap row 0, in the padding, is skipped; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_8co_28px_RowFirst_NoTopRow(ref global::ConvGen.TileArgs args, nint at)
+        private static void Tile_8co_28px_RowFirst_NoTopRow(ref global::ConvGen.TileArgs args, nint input, nint output, int firstLane)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            // The middle tap row at the tile's first position (the input starts at the middle tap row, a column left of the row).
-            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, at + 1);
+            // The middle tap row at the tile's first position's middle tap (the input starts at the middle tap row).
+            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, input);
             ref float w = ref args.Weights;
             global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
             global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -7279,21 +7267,21 @@ namespace Models
                 x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
                 w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
             }
-            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
-            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
+            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, output);
+            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, output);
             global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, p7v0, ref y, ref res, outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p8v0, p9v0, p10v0, p11v0, p12v0, p13v0, p14v0, p15v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8), outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p16v0, p17v0, p18v0, p19v0, p20v0, p21v0, p22v0, p23v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 16), outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p24v0, p25v0, p26v0, p27v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 24), outputPitch, args.HasResidual, 0, 4, ref args.Bias, false, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>8 output channels × 28 positions of a row from position <paramref name="at"/> (28 accumulators); tap row 0, in the padding, is skipped.</summary>
+        /// <summary>8 output channels × 28 positions of a row (28 accumulators); tap row 0, in the padding, is skipped; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_8co_28px_RowMiddle_NoTopRow(ref global::ConvGen.TileArgs args, nint at)
+        private static void Tile_8co_28px_RowMiddle_NoTopRow(ref global::ConvGen.TileArgs args, nint input, nint output, int firstLane)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            // The middle tap row at the tile's first position (the input starts at the middle tap row, a column left of the row).
-            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, at + 1);
+            // The middle tap row at the tile's first position's middle tap (the input starts at the middle tap row).
+            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, input);
             ref float w = ref args.Weights;
             global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
             global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -7565,21 +7553,21 @@ namespace Models
                 x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
                 w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
             }
-            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
-            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
-            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, p7v0, ref y, ref res, outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
-            global::ConvGen.TileStore.Transposed(p8v0, p9v0, p10v0, p11v0, p12v0, p13v0, p14v0, p15v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8), outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
-            global::ConvGen.TileStore.Transposed(p16v0, p17v0, p18v0, p19v0, p20v0, p21v0, p22v0, p23v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 16), outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
-            global::ConvGen.TileStore.Transposed(p24v0, p25v0, p26v0, p27v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 24), outputPitch, args.HasResidual, 0, 4, ref args.Bias, false, global::ConvGen.ConvActivation.None);
+            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, output);
+            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, output);
+            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, p7v0, ref y, ref res, outputPitch, args.HasResidual, firstLane, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p8v0, p9v0, p10v0, p11v0, p12v0, p13v0, p14v0, p15v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8), outputPitch, args.HasResidual, global::System.Math.Max(0, firstLane - 8), 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p16v0, p17v0, p18v0, p19v0, p20v0, p21v0, p22v0, p23v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 16), outputPitch, args.HasResidual, global::System.Math.Max(0, firstLane - 16), 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p24v0, p25v0, p26v0, p27v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 24), outputPitch, args.HasResidual, global::System.Math.Max(0, firstLane - 24), 4, ref args.Bias, false, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>8 output channels × 28 positions of a row from position <paramref name="at"/> (28 accumulators), the row's last: the taps right of the row are left out; tap row 0, in the padding, is skipped; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
+        /// <summary>8 output channels × 28 positions of a row (28 accumulators), the row's last: the taps right of the input are left out; tap row 0, in the padding, is skipped; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_8co_28px_RowLast_NoTopRow(ref global::ConvGen.TileArgs args, nint at, int firstLane)
+        private static void Tile_8co_28px_RowLast_NoTopRow(ref global::ConvGen.TileArgs args, nint input, nint output, int firstLane)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            // The middle tap row at the tile's first position (the input starts at the middle tap row, a column left of the row).
-            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, at + 1);
+            // The middle tap row at the tile's first position's middle tap (the input starts at the middle tap row).
+            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, input);
             ref float w = ref args.Weights;
             global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
             global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -7847,21 +7835,21 @@ namespace Models
                 x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
                 w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
             }
-            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
-            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
+            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, output);
+            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, output);
             global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, p7v0, ref y, ref res, outputPitch, args.HasResidual, firstLane, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p8v0, p9v0, p10v0, p11v0, p12v0, p13v0, p14v0, p15v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8), outputPitch, args.HasResidual, global::System.Math.Max(0, firstLane - 8), 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p16v0, p17v0, p18v0, p19v0, p20v0, p21v0, p22v0, p23v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 16), outputPitch, args.HasResidual, global::System.Math.Max(0, firstLane - 16), 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p24v0, p25v0, p26v0, p27v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 24), outputPitch, args.HasResidual, global::System.Math.Max(0, firstLane - 24), 4, ref args.Bias, false, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>8 output channels × 28 positions of a row from position <paramref name="at"/> (28 accumulators), the whole row: the taps left and right of it are left out; tap row 0, in the padding, is skipped.</summary>
+        /// <summary>8 output channels × 28 positions of a row (28 accumulators), the whole row: the taps left and right of the input are left out; tap row 0, in the padding, is skipped; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_8co_28px_RowOnly_NoTopRow(ref global::ConvGen.TileArgs args, nint at)
+        private static void Tile_8co_28px_RowOnly_NoTopRow(ref global::ConvGen.TileArgs args, nint input, nint output, int firstLane)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            // The middle tap row at the tile's first position (the input starts at the middle tap row, a column left of the row).
-            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, at + 1);
+            // The middle tap row at the tile's first position's middle tap (the input starts at the middle tap row).
+            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, input);
             ref float w = ref args.Weights;
             global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
             global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -8125,21 +8113,21 @@ namespace Models
                 x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
                 w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
             }
-            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
-            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
+            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, output);
+            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, output);
             global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, p7v0, ref y, ref res, outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p8v0, p9v0, p10v0, p11v0, p12v0, p13v0, p14v0, p15v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8), outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p16v0, p17v0, p18v0, p19v0, p20v0, p21v0, p22v0, p23v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 16), outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p24v0, p25v0, p26v0, p27v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 24), outputPitch, args.HasResidual, 0, 4, ref args.Bias, false, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>8 output channels × 28 positions of a row from position <paramref name="at"/> (28 accumulators), the row's first: the taps left of the row are left out; tap row 2, in the padding, is skipped.</summary>
+        /// <summary>8 output channels × 28 positions of a row (28 accumulators), the row's first: the taps left of the input are left out; tap row 2, in the padding, is skipped; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_8co_28px_RowFirst_NoBottomRow(ref global::ConvGen.TileArgs args, nint at)
+        private static void Tile_8co_28px_RowFirst_NoBottomRow(ref global::ConvGen.TileArgs args, nint input, nint output, int firstLane)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            // The middle tap row at the tile's first position (the input starts a row above it, a column left of the row).
-            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, at + width + 1);
+            // The middle tap row at the tile's first position's middle tap (the input starts a row above it).
+            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, input + width);
             ref float w = ref args.Weights;
             global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
             global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -8407,21 +8395,21 @@ namespace Models
                 x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
                 w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
             }
-            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
-            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
+            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, output);
+            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, output);
             global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, p7v0, ref y, ref res, outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p8v0, p9v0, p10v0, p11v0, p12v0, p13v0, p14v0, p15v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8), outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p16v0, p17v0, p18v0, p19v0, p20v0, p21v0, p22v0, p23v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 16), outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p24v0, p25v0, p26v0, p27v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 24), outputPitch, args.HasResidual, 0, 4, ref args.Bias, false, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>8 output channels × 28 positions of a row from position <paramref name="at"/> (28 accumulators); tap row 2, in the padding, is skipped.</summary>
+        /// <summary>8 output channels × 28 positions of a row (28 accumulators); tap row 2, in the padding, is skipped; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_8co_28px_RowMiddle_NoBottomRow(ref global::ConvGen.TileArgs args, nint at)
+        private static void Tile_8co_28px_RowMiddle_NoBottomRow(ref global::ConvGen.TileArgs args, nint input, nint output, int firstLane)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            // The middle tap row at the tile's first position (the input starts a row above it, a column left of the row).
-            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, at + width + 1);
+            // The middle tap row at the tile's first position's middle tap (the input starts a row above it).
+            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, input + width);
             ref float w = ref args.Weights;
             global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
             global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -8693,303 +8681,303 @@ namespace Models
                 x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
                 w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
             }
-            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
-            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
-            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, p7v0, ref y, ref res, outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
-            global::ConvGen.TileStore.Transposed(p8v0, p9v0, p10v0, p11v0, p12v0, p13v0, p14v0, p15v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8), outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
-            global::ConvGen.TileStore.Transposed(p16v0, p17v0, p18v0, p19v0, p20v0, p21v0, p22v0, p23v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 16), outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
-            global::ConvGen.TileStore.Transposed(p24v0, p25v0, p26v0, p27v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 24), outputPitch, args.HasResidual, 0, 4, ref args.Bias, false, global::ConvGen.ConvActivation.None);
-        }
-        
-        /// <summary>8 output channels × 28 positions of a row from position <paramref name="at"/> (28 accumulators), the row's last: the taps right of the row are left out; tap row 2, in the padding, is skipped; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_8co_28px_RowLast_NoBottomRow(ref global::ConvGen.TileArgs args, nint at, int firstLane)
-        {
-            nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            // The middle tap row at the tile's first position (the input starts a row above it, a column left of the row).
-            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, at + width + 1);
-            ref float w = ref args.Weights;
-            global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p3v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p4v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p5v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p6v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p7v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p8v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p9v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p10v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p11v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p12v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p13v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p14v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p15v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p16v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p17v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p18v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p19v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p20v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p21v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p22v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p23v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p24v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p25v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p26v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> p27v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-            global::System.Runtime.Intrinsics.Vector256<float> b, t0v0, t1v0, t2v0;
-            for (int channel = 0; channel < 8; channel++)
-            {
-                // tap row 0
-                t0v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 0);
-                t1v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 8);
-                t2v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 16);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up - 1));
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p0v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up));
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p1v0);
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p0v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 1));
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p2v0);
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p1v0);
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p0v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 2));
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p3v0);
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p2v0);
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p1v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 3));
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p4v0);
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p3v0);
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p2v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 4));
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p5v0);
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p4v0);
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p3v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 5));
-                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p6v0);
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p5v0);
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p4v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 6));
-                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p7v0);
-                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p6v0);
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p5v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 7));
-                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p8v0);
-                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p7v0);
-                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p6v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 8));
-                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p9v0);
-                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p8v0);
-                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p7v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 9));
-                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p10v0);
-                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p9v0);
-                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p8v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 10));
-                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p11v0);
-                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p10v0);
-                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p9v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 11));
-                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p12v0);
-                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p11v0);
-                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p10v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 12));
-                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p13v0);
-                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p12v0);
-                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p11v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 13));
-                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p14v0);
-                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p13v0);
-                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p12v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 14));
-                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p15v0);
-                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p14v0);
-                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p13v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 15));
-                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p16v0);
-                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p15v0);
-                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p14v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 16));
-                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p17v0);
-                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p16v0);
-                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p15v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 17));
-                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p18v0);
-                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p17v0);
-                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p16v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 18));
-                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p19v0);
-                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p18v0);
-                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p17v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 19));
-                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p20v0);
-                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p19v0);
-                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p18v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 20));
-                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p21v0);
-                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p20v0);
-                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p19v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 21));
-                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p22v0);
-                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p21v0);
-                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p20v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 22));
-                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p23v0);
-                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p22v0);
-                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p21v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 23));
-                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p24v0);
-                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p23v0);
-                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p22v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 24));
-                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p25v0);
-                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p24v0);
-                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p23v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 25));
-                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p26v0);
-                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p25v0);
-                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p24v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 26));
-                p27v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p27v0);
-                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p26v0);
-                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p25v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 27));
-                p27v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p27v0);
-                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p26v0);
-                // tap row 1
-                t0v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 24);
-                t1v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 32);
-                t2v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 40);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, -1));
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p0v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0));
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p1v0);
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p0v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1));
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p2v0);
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p1v0);
-                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p0v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2));
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p3v0);
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p2v0);
-                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p1v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 3));
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p4v0);
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p3v0);
-                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p2v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 4));
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p5v0);
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p4v0);
-                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p3v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 5));
-                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p6v0);
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p5v0);
-                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p4v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 6));
-                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p7v0);
-                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p6v0);
-                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p5v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 7));
-                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p8v0);
-                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p7v0);
-                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p6v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 8));
-                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p9v0);
-                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p8v0);
-                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p7v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 9));
-                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p10v0);
-                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p9v0);
-                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p8v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 10));
-                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p11v0);
-                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p10v0);
-                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p9v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 11));
-                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p12v0);
-                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p11v0);
-                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p10v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 12));
-                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p13v0);
-                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p12v0);
-                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p11v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 13));
-                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p14v0);
-                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p13v0);
-                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p12v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 14));
-                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p15v0);
-                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p14v0);
-                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p13v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 15));
-                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p16v0);
-                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p15v0);
-                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p14v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16));
-                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p17v0);
-                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p16v0);
-                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p15v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17));
-                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p18v0);
-                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p17v0);
-                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p16v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18));
-                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p19v0);
-                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p18v0);
-                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p17v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19));
-                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p20v0);
-                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p19v0);
-                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p18v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 20));
-                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p21v0);
-                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p20v0);
-                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p19v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 21));
-                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p22v0);
-                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p21v0);
-                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p20v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 22));
-                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p23v0);
-                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p22v0);
-                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p21v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 23));
-                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p24v0);
-                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p23v0);
-                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p22v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 24));
-                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p25v0);
-                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p24v0);
-                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p23v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 25));
-                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p26v0);
-                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p25v0);
-                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p24v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 26));
-                p27v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p27v0);
-                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p26v0);
-                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p25v0);
-                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 27));
-                p27v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p27v0);
-                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p26v0);
-                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
-                w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
-            }
-            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
-            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
+            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, output);
+            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, output);
             global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, p7v0, ref y, ref res, outputPitch, args.HasResidual, firstLane, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p8v0, p9v0, p10v0, p11v0, p12v0, p13v0, p14v0, p15v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8), outputPitch, args.HasResidual, global::System.Math.Max(0, firstLane - 8), 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p16v0, p17v0, p18v0, p19v0, p20v0, p21v0, p22v0, p23v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 16), outputPitch, args.HasResidual, global::System.Math.Max(0, firstLane - 16), 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p24v0, p25v0, p26v0, p27v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 24), outputPitch, args.HasResidual, global::System.Math.Max(0, firstLane - 24), 4, ref args.Bias, false, global::ConvGen.ConvActivation.None);
         }
         
-        /// <summary>8 output channels × 28 positions of a row from position <paramref name="at"/> (28 accumulators), the whole row: the taps left and right of it are left out; tap row 2, in the padding, is skipped.</summary>
+        /// <summary>8 output channels × 28 positions of a row (28 accumulators), the row's last: the taps right of the input are left out; tap row 2, in the padding, is skipped; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Tile_8co_28px_RowOnly_NoBottomRow(ref global::ConvGen.TileArgs args, nint at)
+        private static void Tile_8co_28px_RowLast_NoBottomRow(ref global::ConvGen.TileArgs args, nint input, nint output, int firstLane)
         {
             nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
-            // The middle tap row at the tile's first position (the input starts a row above it, a column left of the row).
-            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, at + width + 1);
+            // The middle tap row at the tile's first position's middle tap (the input starts a row above it).
+            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, input + width);
+            ref float w = ref args.Weights;
+            global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p2v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p3v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p4v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p5v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p6v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p7v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p8v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p9v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p10v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p11v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p12v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p13v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p14v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p15v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p16v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p17v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p18v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p19v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p20v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p21v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p22v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p23v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p24v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p25v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p26v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> p27v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> b, t0v0, t1v0, t2v0;
+            for (int channel = 0; channel < 8; channel++)
+            {
+                // tap row 0
+                t0v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 0);
+                t1v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 8);
+                t2v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 16);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up - 1));
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p0v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up));
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p1v0);
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p0v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 1));
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p2v0);
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p1v0);
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p0v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 2));
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p3v0);
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p2v0);
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p1v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 3));
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p4v0);
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p3v0);
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p2v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 4));
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p5v0);
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p4v0);
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p3v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 5));
+                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p6v0);
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p5v0);
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p4v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 6));
+                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p7v0);
+                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p6v0);
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p5v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 7));
+                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p8v0);
+                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p7v0);
+                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p6v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 8));
+                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p9v0);
+                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p8v0);
+                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p7v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 9));
+                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p10v0);
+                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p9v0);
+                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p8v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 10));
+                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p11v0);
+                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p10v0);
+                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p9v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 11));
+                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p12v0);
+                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p11v0);
+                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p10v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 12));
+                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p13v0);
+                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p12v0);
+                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p11v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 13));
+                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p14v0);
+                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p13v0);
+                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p12v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 14));
+                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p15v0);
+                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p14v0);
+                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p13v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 15));
+                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p16v0);
+                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p15v0);
+                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p14v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 16));
+                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p17v0);
+                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p16v0);
+                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p15v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 17));
+                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p18v0);
+                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p17v0);
+                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p16v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 18));
+                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p19v0);
+                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p18v0);
+                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p17v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 19));
+                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p20v0);
+                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p19v0);
+                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p18v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 20));
+                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p21v0);
+                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p20v0);
+                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p19v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 21));
+                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p22v0);
+                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p21v0);
+                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p20v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 22));
+                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p23v0);
+                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p22v0);
+                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p21v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 23));
+                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p24v0);
+                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p23v0);
+                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p22v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 24));
+                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p25v0);
+                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p24v0);
+                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p23v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 25));
+                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p26v0);
+                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p25v0);
+                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p24v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 26));
+                p27v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p27v0);
+                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p26v0);
+                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p25v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, up + 27));
+                p27v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p27v0);
+                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p26v0);
+                // tap row 1
+                t0v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 24);
+                t1v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 32);
+                t2v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 40);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, -1));
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p0v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 0));
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p1v0);
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p0v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 1));
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p2v0);
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p1v0);
+                p0v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p0v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 2));
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p3v0);
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p2v0);
+                p1v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p1v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 3));
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p4v0);
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p3v0);
+                p2v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p2v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 4));
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p5v0);
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p4v0);
+                p3v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p3v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 5));
+                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p6v0);
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p5v0);
+                p4v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p4v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 6));
+                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p7v0);
+                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p6v0);
+                p5v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p5v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 7));
+                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p8v0);
+                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p7v0);
+                p6v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p6v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 8));
+                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p9v0);
+                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p8v0);
+                p7v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p7v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 9));
+                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p10v0);
+                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p9v0);
+                p8v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p8v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 10));
+                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p11v0);
+                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p10v0);
+                p9v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p9v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 11));
+                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p12v0);
+                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p11v0);
+                p10v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p10v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 12));
+                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p13v0);
+                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p12v0);
+                p11v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p11v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 13));
+                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p14v0);
+                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p13v0);
+                p12v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p12v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 14));
+                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p15v0);
+                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p14v0);
+                p13v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p13v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 15));
+                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p16v0);
+                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p15v0);
+                p14v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p14v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 16));
+                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p17v0);
+                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p16v0);
+                p15v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p15v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 17));
+                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p18v0);
+                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p17v0);
+                p16v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p16v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 18));
+                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p19v0);
+                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p18v0);
+                p17v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p17v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 19));
+                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p20v0);
+                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p19v0);
+                p18v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p18v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 20));
+                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p21v0);
+                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p20v0);
+                p19v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p19v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 21));
+                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p22v0);
+                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p21v0);
+                p20v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p20v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 22));
+                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p23v0);
+                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p22v0);
+                p21v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p21v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 23));
+                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p24v0);
+                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p23v0);
+                p22v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p22v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 24));
+                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p25v0);
+                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p24v0);
+                p23v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p23v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 25));
+                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p26v0);
+                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p25v0);
+                p24v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p24v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 26));
+                p27v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t0v0, p27v0);
+                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p26v0);
+                p25v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p25v0);
+                b = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, 27));
+                p27v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t1v0, p27v0);
+                p26v0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(b, t2v0, p26v0);
+                x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
+                w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
+            }
+            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, output);
+            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, output);
+            global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, p7v0, ref y, ref res, outputPitch, args.HasResidual, firstLane, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p8v0, p9v0, p10v0, p11v0, p12v0, p13v0, p14v0, p15v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8), outputPitch, args.HasResidual, global::System.Math.Max(0, firstLane - 8), 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p16v0, p17v0, p18v0, p19v0, p20v0, p21v0, p22v0, p23v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 16), outputPitch, args.HasResidual, global::System.Math.Max(0, firstLane - 16), 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
+            global::ConvGen.TileStore.Transposed(p24v0, p25v0, p26v0, p27v0, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 24), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 24), outputPitch, args.HasResidual, global::System.Math.Max(0, firstLane - 24), 4, ref args.Bias, false, global::ConvGen.ConvActivation.None);
+        }
+        
+        /// <summary>8 output channels × 28 positions of a row (28 accumulators), the whole row: the taps left and right of the input are left out; tap row 2, in the padding, is skipped; stores its positions from <paramref name="firstLane"/> (those before it are the tile before's).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Tile_8co_28px_RowOnly_NoBottomRow(ref global::ConvGen.TileArgs args, nint input, nint output, int firstLane)
+        {
+            nint width = args.RowPitch, up = -width, channelPitch = args.ChannelPitch, outputPitch = args.OutputPitch;
+            // The middle tap row at the tile's first position's middle tap (the input starts a row above it).
+            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Input, input + width);
             ref float w = ref args.Weights;
             global::System.Runtime.Intrinsics.Vector256<float> p0v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
             global::System.Runtime.Intrinsics.Vector256<float> p1v0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -9253,8 +9241,8 @@ namespace Models
                 x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, channelPitch);
                 w = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 72);
             }
-            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, at);
-            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, at);
+            ref float y = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Output, output);
+            ref float res = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref args.Residual, output);
             global::ConvGen.TileStore.Transposed(p0v0, p1v0, p2v0, p3v0, p4v0, p5v0, p6v0, p7v0, ref y, ref res, outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p8v0, p9v0, p10v0, p11v0, p12v0, p13v0, p14v0, p15v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 8), outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
             global::ConvGen.TileStore.Transposed(p16v0, p17v0, p18v0, p19v0, p20v0, p21v0, p22v0, p23v0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref res, 16), outputPitch, args.HasResidual, 0, 8, ref args.Bias, false, global::ConvGen.ConvActivation.None);
