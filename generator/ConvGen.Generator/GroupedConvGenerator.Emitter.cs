@@ -553,7 +553,6 @@ public sealed partial class GroupedConvGenerator
     {
         (List<(int Phase, int Row)> starts, (int Start, int Column)[] taps) = TapLayout(s);
         int blockWeights = s.CinPerGroup * s.Taps * 8;
-        string activation = "global::ConvGen.ConvActivation." + LayerSpec.ActivationNames[s.Activation];
         w.WriteLine($"/// <summary>{m.Channels} output channels at the {n} position{(n > 1 ? "s" : "")} from position <paramref name=\"q\"/> (at <paramref name=\"row\"/>, <paramref name=\"column\"/>)" +
                     $"{(skipRow >= 0 ? $"; tap row {skipRow}, in the padding, is skipped" : "")}.</summary>");
         w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
@@ -599,15 +598,7 @@ public sealed partial class GroupedConvGenerator
             w.Indent--;
             w.WriteLine("}");
         }
-        w.WriteLine($"ref float y = ref {Unsafe}.Add(ref args.Output, q);");
-        w.WriteLine($"ref float res = ref {Unsafe}.Add(ref args.Residual, q);");
-        for (int v = 0; v < m.Vectors; v++)
-        {
-            string Ref(string name, string step) => v == 0 ? $"ref {name}" : $"ref {Unsafe}.Add(ref {name}, {8 * v}{step})";
-            string values = string.Join(", ", Enumerable.Range(0, 8).Select(p => p < n ? $"p{p}v{v}" : $"{V}<float>.Zero"));
-            w.WriteLine($"global::ConvGen.TileStore.Transposed({values}, {Ref("y", " * outputPitch")}, {Ref("res", " * outputPitch")}, " +
-                        $"outputPitch, args.HasResidual, 0, {n}, {Ref("args.Bias", "")}, {Bool(s.Bias)}, {activation});");
-        }
+        EmitTransposedStores(w, s, "q", m.Vectors, n, _ => "0");
         w.Indent--;
         w.WriteLine("}");
     }
@@ -685,7 +676,6 @@ public sealed partial class GroupedConvGenerator
     {
         int n = m.Positions, k = s.K, stride = s.Stride, blockWeights = s.CinPerGroup * s.Taps * 8, firstRow = skipRow == 0 ? 1 : 0;
         bool first = place is "First" or "Only", last = place is "Last" or "Only";
-        string activation = "global::ConvGen.ConvActivation." + LayerSpec.ActivationNames[s.Activation];
         w.WriteLine($"/// <summary>{m.Channels} output channels × {n} positions of a row ({m.Vectors * n} accumulators)" +
                     (first && last ? ", the whole row: the taps left and right of the input are left out"
                         : first ? ", the row's first: the taps left of the input are left out" : last ? ", the row's last: the taps right of the input are left out" : "") +
@@ -737,24 +727,34 @@ public sealed partial class GroupedConvGenerator
         w.WriteLine($"w = ref {Unsafe}.Add(ref w, {s.Taps * 8});");
         w.Indent--;
         w.WriteLine("}");
-        w.WriteLine($"ref float y = ref {Unsafe}.Add(ref args.Output, output);");
-        w.WriteLine($"ref float res = ref {Unsafe}.Add(ref args.Residual, output);");
-        for (int v = 0; v < m.Vectors; v++)
+        EmitTransposedStores(w, s, "output", m.Vectors, n,
+            c => first ? "0" : c == 0 ? "firstLane" : $"global::System.Math.Max(0, firstLane - {c})");
+        w.Indent--;
+        w.WriteLine("}");
+    }
+
+    /// <summary>
+    /// The stores of a tile vectorised over channels: accumulator <c>p{p}v{v}</c> holds channels 8v … 8v + 7 at position
+    /// p (of <paramref name="n"/>, from output offset <paramref name="at"/>); each 8 positions are transposed to a
+    /// vector a channel and stored from the position <paramref name="firstLane"/> gives (for the first of the 8).
+    /// </summary>
+    private static void EmitTransposedStores(IndentedTextWriter w, LayerSpec s, string at, int vectors, int n, System.Func<int, string> firstLane)
+    {
+        string activation = "global::ConvGen.ConvActivation." + LayerSpec.ActivationNames[s.Activation];
+        w.WriteLine($"ref float y = ref {Unsafe}.Add(ref args.Output, {at});");
+        w.WriteLine($"ref float res = ref {Unsafe}.Add(ref args.Residual, {at});");
+        for (int v = 0; v < vectors; v++)
         for (int c = 0; c < n; c += 8)
         {
-            // Channels 8v … 8v + 7 at positions c … c + 7.
             string Ref(string name, bool isOutput)
             {
                 string offset = string.Join(" + ", new[] { v > 0 ? (isOutput ? $"{8 * v} * outputPitch" : $"{8 * v}") : "", c > 0 && isOutput ? $"{c}" : "" }.Where(t => t.Length > 0));
                 return offset.Length == 0 ? $"ref {name}" : $"ref {Unsafe}.Add(ref {name}, {offset})";
             }
             string values = string.Join(", ", Enumerable.Range(c, 8).Select(p => p < n ? $"p{p}v{v}" : $"{V}<float>.Zero"));
-            string firstLane = first ? "0" : c == 0 ? "firstLane" : $"global::System.Math.Max(0, firstLane - {c})";
             w.WriteLine($"global::ConvGen.TileStore.Transposed({values}, {Ref("y", true)}, {Ref("res", true)}, " +
-                        $"outputPitch, args.HasResidual, {firstLane}, {System.Math.Min(8, n - c)}, {Ref("args.Bias", false)}, {Bool(s.Bias)}, {activation});");
+                        $"outputPitch, args.HasResidual, {firstLane(c)}, {System.Math.Min(8, n - c)}, {Ref("args.Bias", false)}, {Bool(s.Bias)}, {activation});");
         }
-        w.Indent--;
-        w.WriteLine("}");
     }
 
     private static string InPlaceName(TileMethod m) => "InPlace_" + m.Name.Substring("Tile_".Length);
