@@ -365,7 +365,8 @@ public static unsafe class ConvEngine
     /// Computes one (batch item, group, band of output rows): pack the band's input (1x1 layers with stride 1 and
     /// no padding, and depthwise layers whose kernel reads in place, read it where it is), then run every block's
     /// tiles over the band, while the group's next band is prefetched. Tiles store with bias, residual and activation
-    /// applied. Flat layers whose tiles read unpadded rows go to <see cref="RunItemUnpadded"/>; for the rest, five ways to cut a band:
+    /// applied. Flat layers whose tiles read unpadded rows go to <see cref="RunItemUnpadded"/>, stride-2 layers that run
+    /// row tiles to <see cref="RunItemRows"/> (neither packs); for the rest, five ways to cut a band:
     /// <list type="bullet">
     /// <item>contiguous (1x1 layers: no padding between rows): the band's rows are one segment, stored in place;</item>
     /// <item>flat (many products per output): the band's rows at the packed row pitch are one segment, the few
