@@ -27,14 +27,16 @@ public enum Poison
 public static class NonFinite
 {
     /// <summary>Returns null when the kernel agrees with the reference on every element, else what differs.</summary>
-    public static string? Check(KernelCase kernel, Poison poison, int seed)
+    public static string? Check(KernelCase kernel, Poison poison, int seed, int height = 0, int width = 0)
     {
         ConvSpec spec = kernel.Spec;
         var random = new Random(seed);
         float[] weights = Kernels.RandomArray(random, spec.WeightLength);
         float[] bias = Kernels.RandomArray(random, spec.BiasLength);
-        // Rows of 15: not whole vectors, and wide enough for row tiles (two of 7 positions, the last overlapping).
-        int height = Math.Max(spec.MinInputSize, 7), width = Math.Max(spec.MinInputSize, 15), batch = 2;
+        // By default rows of 15: not whole vectors, and wide enough for row tiles (two of 7 positions, the last overlapping).
+        height = Math.Max(spec.MinInputSize, height > 0 ? height : 7);
+        width = Math.Max(spec.MinInputSize, width > 0 ? width : 15);
+        int batch = 2;
         float[] input = Kernels.RandomArray(random, (int)spec.InputLength(height, width, batch));
         bool useResidual = poison == Poison.ResidualInfinities || (poison == Poison.BiasOrResidualNaN && !spec.Bias) || seed % 2 == 1;
         float[]? residual = useResidual ? Kernels.RandomArray(random, (int)spec.OutputLength(height, width, batch)) : null;

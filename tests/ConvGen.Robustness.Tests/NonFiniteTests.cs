@@ -24,6 +24,24 @@ public class NonFiniteTests
             Assert.Null(NonFinite.Check(Kernels.Get(kernel), poison, seed));
     }
 
+    /// <summary>
+    /// Rows of 56 and 57 (the seed layer's 8 × 28 row tiles, and flat tiles when a weight is not finite; 16 × 7 row
+    /// tiles with stride 1 and 2): the taps the row tiles leave out are padding, so a NaN or infinite weight must take
+    /// the flat tiles, which compute them (0·∞ = NaN).
+    /// </summary>
+    [Theory]
+    [InlineData("Generated Seed", Poison.WeightNaN)]
+    [InlineData("Generated Seed", Poison.WeightInfinity)]
+    [InlineData("Generated Seed", Poison.InputNaN)]
+    [InlineData("Generated RowTiles", Poison.WeightInfinity)]
+    [InlineData("Generated RowTilesStride2", Poison.WeightInfinity)]
+    public void WideRowsAgreeWithReference(string kernel, Poison poison)
+    {
+        foreach (int width in new[] { 56, 57 })
+            for (int seed = 1; seed <= 2; seed++)
+                Assert.Null(NonFinite.Check(Kernels.Get(kernel), poison, seed, 9, width));
+    }
+
     /// <summary>ReLU and ReLU6 of NaN are NaN in the vector part of a row (8 at a time) and its scalar tail.</summary>
     [Theory]
     [InlineData(ConvActivation.Relu, false)]
