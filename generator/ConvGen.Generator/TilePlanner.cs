@@ -37,10 +37,10 @@ internal readonly record struct PositionTile(int Channels, int Positions, int Ch
 }
 
 /// <summary>
-/// The row tile of a flat layer that reads unpadded rows: <see cref="Channels"/> output channels (blocks of 8) ×
+/// The row tile of a 3x3 layer with padding 1 and stride 1 or 2: <see cref="Channels"/> output channels (blocks of 8) ×
 /// <see cref="Positions"/> consecutive positions of one row, vectorised over the channels, one input channel ×
-/// every tap unrolled. Each input float broadcast feeds the taps of every position it
-/// is in (K FMAs a block), and the row's first and last tiles leave out the taps whose column is in the padding.
+/// every tap unrolled. Each input float broadcast feeds the taps of every position it is in (up to K FMAs a block),
+/// and the row's first and last tiles leave out the taps whose column is in the padding.
 /// </summary>
 internal readonly record struct RowTile(int Channels, int Positions)
 {
@@ -107,9 +107,9 @@ internal static class TilePlanner
             if (index < 0) { index = methods.Count; methods.Add(method.Value); }
             blocks.Add(new PlannedBlock(first, channels, index));
         }
-        // Layers with row tiles read unpadded rows rather than run position tiles (both vectorise over channels).
-        bool rows = registers >= WideRegisters && RowTiles(spec, methods);
-        PositionTile? positions = registers >= WideRegisters && !rows ? Positions(spec) : null;
+        // Layers with row tiles run them rather than position tiles (both vectorise over channels).
+        RowTile? rows = registers >= WideRegisters ? Rows(spec, methods) : null;
+        PositionTile? positions = registers >= WideRegisters && rows == null ? Positions(spec) : null;
         if (registers >= WideRegisters && positions == null && UnpaddedRows(spec, methods))
             for (int i = 0; i < methods.Count; i++)
             {
@@ -119,13 +119,13 @@ internal static class TilePlanner
                 methods[i] = methods[i] with { UnpaddedRows = true, ChunkChannels = chunk, Chunks = spec.CinPerGroup / chunk };
             }
         return new KernelPlan(spec, registers, new EquatableArray<PlannedBlock>(blocks), new EquatableArray<TileMethod>(methods),
-            positions, registers >= WideRegisters && InPlace(spec, methods), rows ? new RowTile(spec.CoutPerGroup % 16 == 0 ? 16 : 8, spec.CoutPerGroup % 16 == 0 ? 7 : 28) : null);
+            positions, registers >= WideRegisters && InPlace(spec, methods), rows);
     }
 
     /// <summary>
-    /// Whether the layer has row tiles (<see cref="RowTile"/>): 3x3 layers with padding 1, no dilation, output channels
-    /// per group a multiple of 8, and stride 1 (whose flat tiles read unpadded rows) or 2 (enough products per output). With a multiple of 16, 16 channels × 7 positions of a
-    /// row (14 accumulators, 6 weight vectors for a tap row's 3 taps, a broadcast: 21 of 32 registers): rows of 7, 14,
+    /// The row tile (<see cref="RowTile"/>), for 3x3 layers with padding 1, no dilation, output channels per group a
+    /// multiple of 8, and stride 1 (whose flat tiles read unpadded rows) or 2 (enough products per output); else null.
+    /// With a multiple of 16, 16 channels × 7 positions of a row (14 accumulators, 6 weight vectors for a tap row's 3 taps, a broadcast: 21 of 32 registers): rows of 7, 14,
     /// 28 and 56 are whole tiles. Else 8 channels × 28 positions (28 accumulators, 3 weight vectors, a broadcast: all
     /// 32 registers, none spilled): rows of 28 and 56 are whole tiles. In other rows the last tile overlaps the one
     /// before it. Each input float is broadcast once for the taps of the positions it is in, and no tap in the padding
@@ -135,9 +135,13 @@ internal static class TilePlanner
     /// With stride 2 they read the input where it is (no phase-split copy), each input float feeding 1 or 2 taps a
     /// block: ResNeXt 256 with stride 2 from 56x56 0.400 → 0.273 ms.
     /// </summary>
-    private static bool RowTiles(LayerSpec spec, List<TileMethod> methods) =>
-        spec.K == 3 && spec.Padding == 1 && spec.Dilation == 1 && spec.CoutPerGroup % 8 == 0
-        && (spec.Stride == 1 ? UnpaddedRows(spec, methods) : spec.Stride == 2 && (long)spec.CinPerGroup * spec.Taps >= ConvRules.FlatMinTerms);
+    private static RowTile? Rows(LayerSpec spec, List<TileMethod> methods)
+    {
+        if (spec.K != 3 || spec.Padding != 1 || spec.Dilation != 1 || spec.CoutPerGroup % 8 != 0
+            || !(spec.Stride == 1 ? UnpaddedRows(spec, methods) : spec.Stride == 2 && (long)spec.CinPerGroup * spec.Taps >= ConvRules.FlatMinTerms))
+            return null;
+        return spec.CoutPerGroup % 16 == 0 ? new RowTile(16, 7) : new RowTile(8, 28);
+    }
 
     /// <summary>
     /// Whether the flat tiles read rows without padding columns (32 registers; no position tile): layers with

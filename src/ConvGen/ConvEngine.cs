@@ -546,14 +546,11 @@ public static unsafe class ConvEngine
     private static void RunUnpaddedRows<TTiles>(in Call call, ref TileArgs args, int n, int g, int from, int to, float* x, long channelPitch)
         where TTiles : ITileKernels
     {
-        ReadOnlySpan<TileBlock> blocks = call.Plan.Blocks;
         args.ChannelPitch = (nint)channelPitch;
         long count = (long)(to - from) * call.Geometry.Width;
-        args.FirstRow = from;
         if (RowTiles<TTiles>(in call, call.Geometry.Width))
         {
             args.Count = (nint)count;
-            args.FirstColumn = 0;
             RunRowTiles<TTiles>(in call, ref args, n, g, from, x + call.Geometry.Padding);
             return;
         }
@@ -561,13 +558,9 @@ public static unsafe class ConvEngine
         // least 6 more tiles inside their row (a masked tile costs about 8 % more; the first positions' own tile about
         // half a full one): the seed layer at 56x56 1.100 → 1.088 ms; at 28x28 (about 4 more) 0.287 → 0.290 ms.
         int phase = call.Geometry.PhaseGain * count >= 6 * call.Plan.MaxTileWidth ? call.Geometry.Phase : 0;
-        for (int b = 0; b < blocks.Length; b++)
+        for (int b = 0; b < call.Plan.Blocks.Length; b++)
         {
-            TileBlock block = blocks[b];
-            long at = OutputOffset(in call, n, g, block.FirstChannel, from);
-            args.Block = block;
-            args.Weights = ref call.Weights[call.Plan.WeightOffset(g, b)];
-            args.Bias = ref call.Bias != null ? ref call.Bias[g * call.CoutPerGroup + block.FirstChannel] : ref call.Output[at];
+            long at = SetBlock(in call, ref args, n, g, b, from);
             for (int part = phase > 0 ? 0 : 1; part < 2; part++)
             {
                 int skip = part == 0 ? 0 : phase;
@@ -595,19 +588,28 @@ public static unsafe class ConvEngine
     /// </summary>
     private static void RunRowTiles<TTiles>(in Call call, ref TileArgs args, int n, int g, int from, float* x) where TTiles : ITileKernels
     {
-        ReadOnlySpan<TileBlock> blocks = call.Plan.Blocks;
         args.Input = ref x[0];
-        for (int b = 0; b < blocks.Length; b += TTiles.RowTileChannels / 8)
+        for (int b = 0; b < call.Plan.Blocks.Length; b += TTiles.RowTileChannels / 8)
         {
-            TileBlock block = blocks[b];
-            long at = OutputOffset(in call, n, g, block.FirstChannel, from);
-            args.Block = block;
-            args.Weights = ref call.Weights[call.Plan.WeightOffset(g, b)];
-            args.Bias = ref call.Bias != null ? ref call.Bias[g * call.CoutPerGroup + block.FirstChannel] : ref call.Output[at];
+            long at = SetBlock(in call, ref args, n, g, b, from);
             args.Output = ref call.Output[at];
             args.Residual = ref call.Residual != null ? ref call.Residual[at] : ref args.Output;
             TTiles.RunRows(b, ref args);
         }
+    }
+
+    /// <summary>
+    /// Points <paramref name="args"/> at block <paramref name="b"/> of group g (the block, its packed weights and its
+    /// bias) and returns where its first channel's output row <paramref name="row"/> of batch item n starts.
+    /// </summary>
+    private static long SetBlock(in Call call, ref TileArgs args, int n, int g, int b, int row)
+    {
+        TileBlock block = call.Plan.Blocks[b];
+        long at = OutputOffset(in call, n, g, block.FirstChannel, row);
+        args.Block = block;
+        args.Weights = ref call.Weights[call.Plan.WeightOffset(g, b)];
+        args.Bias = ref call.Bias != null ? ref call.Bias[g * call.CoutPerGroup + block.FirstChannel] : ref call.Output[at];
+        return at;
     }
 
     /// <summary>
@@ -619,14 +621,13 @@ public static unsafe class ConvEngine
     private static void RunItemRows<TTiles>(in Call call, int item) where TTiles : ITileKernels
     {
         ref readonly Geometry geo = ref call.Geometry;
-        ConvSpec spec = call.Plan.Spec;
         call.Split(item, out int band, out int g, out int n);
         int first = band * geo.BandRows, end = Math.Min(first + geo.BandRows, geo.OutHeight), height = geo.Height;
+        // What row tiles read (RunRows); the rest of TileArgs is for other tiles.
         var args = new TileArgs
         {
-            RowPitch = geo.Width, OutputRowPitch = geo.OutWidth, Rows = 1, ChannelPitch = (nint)((long)height * geo.Width),
-            OutputPitch = (nint)call.OutputChannelPitch, InputChannels = call.CinPerGroup, HasResidual = call.Residual != null,
-            HasBias = call.Bias != null, Activation = spec.Activation, InputHeight = height, FiniteWeights = call.FiniteWeights,
+            RowPitch = geo.Width, OutputRowPitch = geo.OutWidth, ChannelPitch = (nint)((long)height * geo.Width),
+            OutputPitch = (nint)call.OutputChannelPitch, HasResidual = call.Residual != null,
         };
         // Rows from `bottom` read the row below the input (odd heights: the last row).
         int bottom = height / 2;
@@ -634,7 +635,6 @@ public static unsafe class ConvEngine
         {
             args.PaddingTapRows = from == 0 ? 1 : from >= bottom ? 2 : 0;
             to = from == 0 ? 1 : from < bottom ? Math.Min(end, bottom) : end;
-            args.FirstRow = from;
             args.Count = (nint)(to - from) * geo.OutWidth;
             RunRowTiles<TTiles>(in call, ref args, n, g, from, InputRow(in call, n, g, 0, from == 0 ? 0 : 2 * from - 1));
         }
